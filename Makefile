@@ -1,0 +1,92 @@
+# cthreading: the two commands and their friends. CMake does the building;
+# this file only picks build directories and flags.
+#   make run      build and run the guided tour (examples/tour)
+#   make test     plain, ASan+UBSan and TSan builds, each through CTest
+#   make bench    side-by-side benchmarks (QUICK=1 for a short run)
+#   make stress   the test suite with CT_STRESS=100 (100x longer loops)
+#   make install  PREFIX=/usr/local DESTDIR=
+#   make format   clang-format every source file
+#   make clean
+
+PREFIX ?= /usr/local
+JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
+CC     ?= cc
+BUILD  := build
+CMAKE_COMMON := -DCMAKE_BUILD_TYPE=RelWithDebInfo
+CTEST  := ctest --output-on-failure --no-tests=error -j $(JOBS)
+
+.PHONY: all run test test-plain test-asan test-tsan bench stress install \
+        format format-check clean deps deps-bench
+
+all: $(BUILD)/plain/Makefile
+	cmake --build $(BUILD)/plain -j $(JOBS)
+
+deps:
+	@sh scripts/deps.sh build
+
+deps-bench:
+	@sh scripts/deps.sh bench
+
+$(BUILD)/plain/Makefile: | deps
+	cmake -S . -B $(BUILD)/plain $(CMAKE_COMMON) -DCMAKE_C_COMPILER=gcc
+
+$(BUILD)/asan/Makefile: | deps
+	cmake -S . -B $(BUILD)/asan $(CMAKE_COMMON) -DCMAKE_C_COMPILER=clang \
+	      -DCT_SANITIZE=address
+
+$(BUILD)/tsan/Makefile: | deps
+	cmake -S . -B $(BUILD)/tsan $(CMAKE_COMMON) -DCMAKE_C_COMPILER=gcc \
+	      -DCT_SANITIZE=thread
+
+run: all
+	$(BUILD)/plain/examples/tour/tour
+
+# Each build runs even if an earlier one failed; the summary says which.
+test: deps
+	@rm -f $(BUILD)/summary.txt; mkdir -p $(BUILD); rc=0; \
+	for b in plain asan tsan; do \
+	    $(MAKE) --no-print-directory test-$$b || rc=1; \
+	done; \
+	echo; echo "==== make test summary ===="; cat $(BUILD)/summary.txt; \
+	exit $$rc
+
+define run_suite
+	@cmake --build $(BUILD)/$(1) -j $(JOBS) && \
+	 cd $(BUILD)/$(1) && $(CTEST) 2>&1 | tee ctest.log; \
+	 rc=$${PIPESTATUS[0]}; \
+	 line=$$(grep -E 'tests passed|tests failed' $(BUILD)/$(1)/ctest.log 2>/dev/null | tail -1); \
+	 printf '%-6s %s %s\n' $(1) "$$( [ $$rc = 0 ] && echo PASS || echo FAIL)" \
+	   "$${line:-(build failed)}" >> $(BUILD)/summary.txt; \
+	 exit $$rc
+endef
+
+SHELL := /bin/bash
+
+test-plain: $(BUILD)/plain/Makefile
+	$(call run_suite,plain)
+test-asan: $(BUILD)/asan/Makefile
+	$(call run_suite,asan)
+test-tsan: $(BUILD)/tsan/Makefile
+	$(call run_suite,tsan)
+
+stress: $(BUILD)/plain/Makefile
+	cmake --build $(BUILD)/plain -j $(JOBS)
+	cd $(BUILD)/plain && CT_STRESS=100 $(CTEST) --timeout 3600
+
+bench: deps-bench
+	cmake -S . -B $(BUILD)/bench -DCMAKE_BUILD_TYPE=Release \
+	      -DCMAKE_C_COMPILER=gcc -DCT_BUILD_TESTS=OFF -DCT_BENCH_FULL=ON
+	cmake --build $(BUILD)/bench -j $(JOBS)
+	QUICK=$(QUICK) sh bench/run.sh $(BUILD)/bench
+
+install: all
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD)/plain --prefix $(PREFIX)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)

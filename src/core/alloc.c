@@ -1,0 +1,56 @@
+/* The one place the library allocates. Tests install a failing allocator
+ * through ct_set_allocator() to prove every allocation site recovers. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void *std_alloc(void *ctx, size_t n) { (void)ctx; return malloc(n); }
+static void *std_realloc(void *ctx, void *p, size_t n) {
+    (void)ctx;
+    return realloc(p, n);
+}
+static void std_free(void *ctx, void *p) { (void)ctx; free(p); }
+
+/* Written only by ct_set_allocator (documented as start-up only); read
+ * relaxed on every allocation. Kept as one struct so a reader never mixes
+ * two allocators' functions. */
+static ct_allocator current = {std_alloc, std_realloc, std_free, NULL};
+
+int ct_set_allocator(const ct_allocator *a) {
+    if (a == NULL) {
+        current = (ct_allocator){std_alloc, std_realloc, std_free, NULL};
+        return 0;
+    }
+    if (!a->alloc || !a->realloc || !a->free)
+        return CT_EINVAL;
+    current = *a;
+    return 0;
+}
+
+void ct_get_allocator(ct_allocator *out) {
+    if (out)
+        *out = current;
+}
+
+void *ct__alloc(size_t size) {
+    return current.alloc(current.ctx, size ? size : 1);
+}
+
+void *ct__calloc(size_t n, size_t size) {
+    if (size && n > SIZE_MAX / size)
+        return NULL;
+    void *p = ct__alloc(n * size);
+    if (p)
+        memset(p, 0, n * size);
+    return p;
+}
+
+void *ct__realloc(void *p, size_t size) {
+    return current.realloc(current.ctx, p, size ? size : 1);
+}
+
+void ct__free(void *p) {
+    if (p)
+        current.free(current.ctx, p);
+}

@@ -1,0 +1,32 @@
+/* src/core/internal.h - what the library shares with itself (never
+ * installed). Every layer includes it; names are ct__ and hidden. */
+#ifndef CT_CORE_INTERNAL_H
+#define CT_CORE_INTERNAL_H
+
+#include "cthreading/core.h"
+
+#define CT_LIKELY(x) __builtin_expect(!!(x), 1)
+#define CT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define CT_COLD __attribute__((cold, noinline))
+#define CT_HIDDEN __attribute__((visibility("hidden")))
+
+/* Allocation: every internal allocation goes through these. */
+CT_HIDDEN void *ct__alloc(size_t size);
+CT_HIDDEN void *ct__calloc(size_t n, size_t size); /* zeroed, overflow-safe */
+CT_HIDDEN void *ct__realloc(void *p, size_t size);
+CT_HIDDEN void ct__free(void *p);
+
+/* The calling thread's name as the core layer knows it (used by
+ * ct_raise). The thread layer sets it; for a thread it never saw, the OS
+ * name is used. `name` is copied (truncated to CT_NAME_MAX - 1). */
+CT_HIDDEN void ct__set_current_name(const char *name);
+CT_HIDDEN void ct__current_name(char out[CT_NAME_MAX]);
+
+/* Copy the calling thread's pending exception into *out and clear it;
+ * if none is pending, fill *out from `code` (message: ct_strerror). */
+CT_HIDDEN void ct__exception_take(int code, ct_exception *out);
+
+/* Monotonic "now" in nanoseconds (the clock every deadline uses). */
+CT_HIDDEN int64_t ct__now_ns(void);
+
+#endif
