@@ -1,0 +1,113 @@
+/* Allocation hooks: one allocator for the whole library, and the harness
+ * that fails each allocation site in turn. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <cthreading.h>
+#include "core/internal.h"
+
+#include "allocfail.h"
+
+static int calls;
+static void *my_alloc(void *ctx, size_t n) {
+    (*(int *)ctx)++;
+    return malloc(n);
+}
+static void *my_realloc(void *ctx, void *p, size_t n) {
+    (*(int *)ctx)++;
+    return realloc(p, n);
+}
+static void my_free(void *ctx, void *p) {
+    (void)ctx;
+    free(p);
+}
+
+static void test_set_allocator_rejects_incomplete(void **state) {
+    (void)state;
+    ct_allocator a = {my_alloc, NULL, my_free, &calls};
+    assert_int_equal(ct_set_allocator(&a), CT_EINVAL);
+    a = (ct_allocator){NULL, my_realloc, my_free, &calls};
+    assert_int_equal(ct_set_allocator(&a), CT_EINVAL);
+    a = (ct_allocator){my_alloc, my_realloc, NULL, &calls};
+    assert_int_equal(ct_set_allocator(&a), CT_EINVAL);
+}
+
+static void test_internal_allocations_go_through_the_hook(void **state) {
+    (void)state;
+    calls = 0;
+    ct_allocator a = {my_alloc, my_realloc, my_free, &calls};
+    assert_int_equal(ct_set_allocator(&a), 0);
+    ct_allocator got;
+    ct_get_allocator(&got);
+    assert_ptr_equal(got.alloc, my_alloc);
+    char *p = ct__alloc(16);
+    p = ct__realloc(p, 64);
+    int *z = ct__calloc(8, sizeof *z);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(z[i], 0);
+    ct__free(p);
+    ct__free(z);
+    ct__free(NULL);
+    assert_int_equal(calls, 3);
+    assert_int_equal(ct_set_allocator(NULL), 0);
+    ct_get_allocator(&got);
+    assert_ptr_not_equal(got.alloc, my_alloc);
+}
+
+static void test_calloc_overflow_is_null(void **state) {
+    (void)state;
+    assert_null(ct__calloc(SIZE_MAX / 2, 4));
+}
+
+/* A scenario with three allocation sites that unwinds correctly. */
+struct three {
+    void *a, *b, *c;
+    int observable;
+};
+
+static int make_three(void *p) {
+    struct three *t = p;
+    void *a = ct__alloc(10), *b = NULL, *c = NULL;
+    if (!a)
+        goto fail;
+    if (!(b = ct__alloc(20)))
+        goto fail;
+    if (!(c = ct__calloc(3, 10)))
+        goto fail;
+    t->observable++;
+    t->observable--; /* state restored: success leaves it unchanged too */
+    ct__free(c);
+    ct__free(b);
+    ct__free(a);
+    return 0;
+fail:
+    ct__free(b);
+    ct__free(a);
+    return CT_ENOMEM;
+}
+
+static void three_unchanged(void *p) {
+    assert_int_equal(((struct three *)p)->observable, 0);
+}
+
+static void test_harness_fails_each_site_in_turn(void **state) {
+    (void)state;
+    struct three t = {0};
+    assert_int_equal(ct_test_alloc_failures(make_three, three_unchanged, &t),
+                     3);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_set_allocator_rejects_incomplete),
+        cmocka_unit_test(test_internal_allocations_go_through_the_hook),
+        cmocka_unit_test(test_calloc_overflow_is_null),
+        cmocka_unit_test(test_harness_fails_each_site_in_turn),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
