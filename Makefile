@@ -11,7 +11,7 @@
 PREFIX ?= /usr/local
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 CC     ?= cc
-BUILD  := build
+BUILD  := $(CURDIR)/build
 CMAKE_COMMON := -DCMAKE_BUILD_TYPE=RelWithDebInfo
 CTEST  := ctest --output-on-failure --no-tests=error -j $(JOBS)
 
