@@ -1,0 +1,146 @@
+/* bench/park.c - the raw parking layer: a two-thread ping-pong.
+ *
+ * Two threads hand a turn back and forth N times; the figure is the cost
+ * of one round trip (two hand-offs). This is what every blocking
+ * primitive of the library pays when it really has to wait.
+ *
+ *   cthreading     ct_park_wait / ct_park_wake on one turn word (the raw
+ *                  layer: every hand-off calls wake, nobody counts waiters)
+ *   pthread cond   the textbook: pthread mutex + condition + turn flag
+ *   POSIX sem_t    two sem_t, post/wait
+ *   GLib GCond     GMutex + GCond + turn flag
+ *   python         threading.Condition + turn flag (bench/py/pingpong.py)
+ */
+#include "harness.h"
+
+#include <cthreading/core.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+#include <stdio.h>
+
+#ifdef BENCH_HAVE_GLIB
+#include <glib.h>
+#endif
+
+typedef struct pp {
+    long n;
+    _Atomic uint32_t turn; /* cthreading: 0 = ping's turn, 1 = pong's */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int pturn;
+    sem_t s[2];
+#ifdef BENCH_HAVE_GLIB
+    GMutex gmu;
+    GCond gcv;
+#endif
+} pp;
+
+/* ---------------------------------------------------------- cthreading */
+
+static void ct_side(void *ctx, int me) {
+    pp *p = ctx;
+    uint32_t mine = (uint32_t)me, other = (uint32_t)!me;
+    for (long i = 0; i < p->n; i++) {
+        uint32_t t;
+        while ((t = atomic_load_explicit(&p->turn, memory_order_acquire)) !=
+               mine)
+            ct_park_wait(&p->turn, t, NULL, CT_PARK_PRIVATE);
+        atomic_store_explicit(&p->turn, other, memory_order_release);
+        ct_park_wake(&p->turn, 1, CT_PARK_PRIVATE);
+    }
+}
+
+/* ------------------------------------------------------ pthread cond */
+
+static void cond_side(void *ctx, int me) {
+    pp *p = ctx;
+    for (long i = 0; i < p->n; i++) {
+        pthread_mutex_lock(&p->mu);
+        while (p->pturn != me)
+            pthread_cond_wait(&p->cv, &p->mu);
+        p->pturn = !me;
+        pthread_cond_signal(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+/* ---------------------------------------------------------- sem_t */
+
+static void sem_side(void *ctx, int me) {
+    pp *p = ctx;
+    for (long i = 0; i < p->n; i++) {
+        while (sem_wait(&p->s[me]) != 0)
+            ;
+        sem_post(&p->s[!me]);
+    }
+}
+
+/* ---------------------------------------------------------- GLib */
+
+#ifdef BENCH_HAVE_GLIB
+static void glib_side(void *ctx, int me) {
+    pp *p = ctx;
+    for (long i = 0; i < p->n; i++) {
+        g_mutex_lock(&p->gmu);
+        while (p->pturn != me)
+            g_cond_wait(&p->gcv, &p->gmu);
+        p->pturn = !me;
+        g_cond_signal(&p->gcv);
+        g_mutex_unlock(&p->gmu);
+    }
+}
+#endif
+
+/* ---------------------------------------------------------- driver */
+
+typedef struct rep_arg {
+    long n;
+    void (*side)(void *, int);
+} rep_arg;
+
+static int rep(void *arg, bench_out *out) {
+    rep_arg *a = arg;
+    pp p = {.n = a->n};
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.cv, NULL);
+    sem_init(&p.s[0], 0, 1); /* ping goes first */
+    sem_init(&p.s[1], 0, 0);
+#ifdef BENCH_HAVE_GLIB
+    g_mutex_init(&p.gmu);
+    g_cond_init(&p.gcv);
+#endif
+    int64_t ns = bench_team(2, a->side, &p);
+    pthread_mutex_destroy(&p.mu);
+    pthread_cond_destroy(&p.cv);
+    sem_destroy(&p.s[0]);
+    sem_destroy(&p.s[1]);
+#ifdef BENCH_HAVE_GLIB
+    g_mutex_clear(&p.gmu);
+    g_cond_clear(&p.gcv);
+#endif
+    if (ns < 0)
+        return -1;
+    out->value[0] = (double)ns / (double)a->n;
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    bench_init(argc, argv, "park");
+    long n = bench_size(50000, 10000, 200);
+    const char *param = "ping-pong";
+    rep_arg ct = {n, ct_side}, cv = {n, cond_side}, sm = {n, sem_side};
+    bench_run("cthreading", param, 2, "ns/roundtrip", rep, &ct);
+    bench_run("pthread mutex+cond", param, 2, "ns/roundtrip", rep, &cv);
+    bench_run("POSIX sem_t", param, 2, "ns/roundtrip", rep, &sm);
+#ifdef BENCH_HAVE_GLIB
+    rep_arg gl = {n, glib_side};
+    bench_run("GLib GMutex+GCond", param, 2, "ns/roundtrip", rep, &gl);
+#else
+    bench_skip("GLib GMutex+GCond", param, 2, BENCH_GLIB_SKIP);
+#endif
+    char args[64];
+    snprintf(args, sizeof args, "--kind condition --n %ld", n / 10);
+    bench_python("pingpong.py", args, "python Condition");
+    return bench_finish();
+}
