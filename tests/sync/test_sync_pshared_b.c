@@ -1,0 +1,206 @@
+/* Semaphore, BoundedSemaphore, Event and Barrier between processes:
+ * objects in an anonymous shared mapping, initialised with CT_PSHARED,
+ * used by a parent and forked children (waiters really sleep in the
+ * kernel on the shared word, so a private futex would hang here).
+ * No CPython counterpart (multiprocessing's primitives wrap these).
+ * CT_TEST_TIMEOUT 120 */
+#include <cthreading.h>
+#include <cthreading/sync.h>
+
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "stress.h"
+
+static void *shared_map(size_t size) {
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    assert_true(p != MAP_FAILED);
+    return p;
+}
+
+/* Fork a child running fn(arg); the child's exit status is fn's result. */
+static pid_t spawn(int (*fn)(void *), void *arg) {
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(fn(arg));
+    return pid;
+}
+
+static void expect_child_ok(pid_t pid) {
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* Wait (30 s at most) until `*word / unit >= n`: a peer counted as a
+ * sleeper in the shared object (white box). */
+static void wait_word(_Atomic uint32_t *word, uint32_t unit, uint32_t n) {
+    double end = ct_monotonic() + 30.0;
+    while (atomic_load(word) / unit < n) {
+        assert_true(ct_monotonic() < end);
+        sched_yield();
+    }
+}
+
+/* ------------------------------------------------------ semaphore */
+
+struct sem_pp {
+    ct_semaphore ping, pong;
+    long rounds;
+    long counter;
+};
+
+static int sem_child(void *p) {
+    struct sem_pp *g = p;
+    for (long i = 0; i < g->rounds; i++) {
+        if (ct_semaphore_acquire(&g->ping, 30.0) != 0)
+            return 1;
+        if (g->counter != 2 * i + 1)
+            return 2;
+        g->counter++;
+        if (ct_semaphore_release(&g->pong, 1) != 0)
+            return 3;
+    }
+    return 0;
+}
+
+static void test_pshared_semaphore_ping_pong(void **state) {
+    (void)state;
+    struct sem_pp *g = shared_map(sizeof *g);
+    assert_int_equal(ct_semaphore_init(&g->ping, 0, CT_PSHARED), 0);
+    assert_int_equal(ct_semaphore_init(&g->pong, 0, CT_PSHARED), 0);
+    g->rounds = ct_stress_iters(5000);
+    pid_t pid = spawn(sem_child, g);
+    /* first hand-off only once the child sleeps in the kernel */
+    wait_word(&g->ping.waiters, 2, 1);
+    for (long i = 0; i < g->rounds; i++) {
+        assert_int_equal(g->counter, 2 * i);
+        g->counter++;
+        assert_int_equal(ct_semaphore_release(&g->ping, 1), 0);
+        assert_int_equal(ct_semaphore_acquire(&g->pong, 30.0), 0);
+    }
+    expect_child_ok(pid);
+    assert_int_equal(g->counter, 2 * g->rounds);
+    assert_int_equal(ct_semaphore_destroy(&g->ping), 0);
+    assert_int_equal(ct_semaphore_destroy(&g->pong), 0);
+    munmap(g, sizeof *g);
+}
+
+/* A bounded semaphore shared by three processes: the bound holds. */
+struct bsem_share {
+    ct_bounded_semaphore s;
+    long iters;
+    atomic_int in_use, over;
+};
+
+static int bsem_child(void *p) {
+    struct bsem_share *b = p;
+    for (long i = 0; i < b->iters; i++) {
+        if (ct_bounded_semaphore_acquire(&b->s, 30.0) != 0)
+            return 1;
+        if (atomic_fetch_add(&b->in_use, 1) >= 2)
+            atomic_fetch_add(&b->over, 1);
+        atomic_fetch_sub(&b->in_use, 1);
+        if (ct_bounded_semaphore_release(&b->s, 1) != 0)
+            return 2;
+    }
+    return 0;
+}
+
+static void test_pshared_bounded_semaphore_holds_bound(void **state) {
+    (void)state;
+    struct bsem_share *b = shared_map(sizeof *b);
+    assert_int_equal(ct_bounded_semaphore_init(&b->s, 2, CT_PSHARED), 0);
+    b->iters = ct_stress_iters(20000);
+    pid_t a = spawn(bsem_child, b), c = spawn(bsem_child, b);
+    assert_int_equal(bsem_child(b), 0);
+    expect_child_ok(a);
+    expect_child_ok(c);
+    assert_int_equal(atomic_load(&b->over), 0);
+    assert_int_equal(ct_bounded_semaphore_value(&b->s), 2);
+    assert_int_equal(ct_bounded_semaphore_release(&b->s, 1), CT_EVALUE);
+    munmap(b, sizeof *b);
+}
+
+/* ---------------------------------------------------------- event */
+
+struct ev_pp {
+    ct_event ping, pong;
+    long rounds;
+    long counter;
+};
+
+static int ev_child(void *p) {
+    struct ev_pp *g = p;
+    for (long i = 0; i < g->rounds; i++) {
+        if (ct_event_wait(&g->ping, 30.0) != 0)
+            return 1;
+        ct_event_clear(&g->ping);
+        if (g->counter != 2 * i + 1)
+            return 2;
+        g->counter++;
+        ct_event_set(&g->pong);
+    }
+    return 0;
+}
+
+static void test_pshared_event_ping_pong(void **state) {
+    (void)state;
+    struct ev_pp *g = shared_map(sizeof *g);
+    assert_int_equal(ct_event_init(&g->ping, CT_PSHARED), 0);
+    assert_int_equal(ct_event_init(&g->pong, CT_PSHARED), 0);
+    g->rounds = ct_stress_iters(5000);
+    pid_t pid = spawn(ev_child, g);
+    wait_word(&g->ping.aux, 4, 1); /* the child waits */
+    for (long i = 0; i < g->rounds; i++) {
+        assert_int_equal(g->counter, 2 * i);
+        g->counter++;
+        assert_int_equal(ct_event_set(&g->ping), 0);
+        assert_int_equal(ct_event_wait(&g->pong, 30.0), 0);
+        assert_int_equal(ct_event_clear(&g->pong), 0);
+    }
+    expect_child_ok(pid);
+    assert_int_equal(g->counter, 2 * g->rounds);
+    munmap(g, sizeof *g);
+}
+
+/* A set wakes waiters asleep in two other processes, also across a quick
+ * set+clear. */
+static int ev_sleeper(void *p) {
+    return ct_event_wait(p, 30.0) == 0 ? 0 : 1;
+}
+
+static void test_pshared_event_set_and_clear_wakes_processes(void **state) {
+    (void)state;
+    ct_event *ev = shared_map(sizeof *ev);
+    assert_int_equal(ct_event_init(ev, CT_PSHARED), 0);
+    pid_t a = spawn(ev_sleeper, ev), b = spawn(ev_sleeper, ev);
+    wait_word(&ev->aux, 4, 2);
+    assert_int_equal(ct_event_set(ev), 0);
+    assert_int_equal(ct_event_clear(ev), 0);
+    expect_child_ok(a);
+    expect_child_ok(b);
+    assert_int_equal(ct_event_destroy(ev), 0);
+    munmap(ev, sizeof *ev);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pshared_semaphore_ping_pong),
+        cmocka_unit_test(test_pshared_bounded_semaphore_holds_bound),
+        cmocka_unit_test(test_pshared_event_ping_pong),
+        cmocka_unit_test(test_pshared_event_set_and_clear_wakes_processes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
