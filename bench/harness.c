@@ -345,8 +345,10 @@ static void fmt_num(char *buf, size_t n, double v) {
         snprintf(buf, n, "%.0f", v);
     else if (v >= 100)
         snprintf(buf, n, "%.1f", v);
-    else
+    else if (v >= 1)
         snprintf(buf, n, "%.2f", v);
+    else
+        snprintf(buf, n, "%.3g", v);
 }
 
 static void print_row(const row *r, int cpus) {
