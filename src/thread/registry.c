@@ -1,0 +1,270 @@
+/* The registry: which threads are alive (enumerate, active_count), the
+ * calling thread's object (current_thread), the main thread, dummies for
+ * threads the library did not create, exit and fork.
+ *
+ *   list   doubly linked, guarded by reg_lock (a three-state word lock:
+ *          0 free, 1 held, 2 held with sleepers). Held only for list
+ *          edits and snapshots, never across pthread_create or a join.
+ *   count  entries in the list; written under the lock, read lock-free.
+ *   ct__self   each thread's own object in a thread-local pointer, so
+ *          current_thread is one load and takes no lock.
+ *
+ * Exit: an atexit handler (registered at the first start) joins the
+ * non-daemon threads. Daemon threads keep running while exit() proceeds;
+ * nothing of the registry is ever freed, so they never touch freed state.
+ *
+ * Fork: the prepare handler takes reg_lock so the child never inherits a
+ * half-edited list; the child marks every other thread finished (they do
+ * not exist there), empties the list but for itself and makes itself the
+ * main thread.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+_Thread_local ct_thread *ct__self __attribute__((tls_model("initial-exec")));
+
+static _Atomic uint32_t reg_lock;
+static ct_thread *head;             /* reg_lock */
+static _Atomic size_t count;        /* written under reg_lock */
+static _Atomic unsigned long counter; /* Thread-N / Dummy-N */
+static ct_thread main_entry;
+static ct_thread *_Atomic main_ptr = &main_entry;
+
+static pthread_key_t exit_key;
+static _Thread_local bool exit_armed;
+
+unsigned long ct__thread_counter(void) {
+    return atomic_fetch_add_explicit(&counter, 1, memory_order_relaxed) + 1;
+}
+
+/* --------------------------------------------------------------- the list */
+
+static void link_locked(ct_thread *t) {
+    t->prev = NULL;
+    t->next = head;
+    if (head)
+        head->prev = t;
+    head = t;
+    t->registered = true;
+    atomic_store_explicit(&count, atomic_load_explicit(&count,
+                          memory_order_relaxed) + 1, memory_order_relaxed);
+}
+
+static void unlink_locked(ct_thread *t) {
+    if (!t->registered)
+        return;
+    if (t->prev)
+        t->prev->next = t->next;
+    else
+        head = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    t->prev = t->next = NULL;
+    t->registered = false;
+    atomic_store_explicit(&count, atomic_load_explicit(&count,
+                          memory_order_relaxed) - 1, memory_order_relaxed);
+}
+
+void ct__registry_add(ct_thread *t) {
+    ct__word_lock(&reg_lock);
+    link_locked(t);
+    ct__word_unlock(&reg_lock);
+}
+
+void ct__registry_remove(ct_thread *t) {
+    ct__word_lock(&reg_lock);
+    unlink_locked(t);
+    ct__word_unlock(&reg_lock);
+}
+
+size_t ct_thread_enumerate(ct_thread **buf, size_t cap) {
+    if (!buf)
+        cap = 0;
+    ct__word_lock(&reg_lock);
+    size_t n = 0;
+    for (ct_thread *t = head; t; t = t->next, n++)
+        if (n < cap)
+            buf[n] = ct_thread_ref(t);
+    ct__word_unlock(&reg_lock);
+    return n;
+}
+
+size_t ct_thread_active_count(void) {
+    return atomic_load_explicit(&count, memory_order_relaxed);
+}
+
+/* ---------------------------------------------------- current and dummies */
+
+static void thread_exit_cb(void *unused) {
+    (void)unused;
+    exit_armed = false;
+    ct__local_thread_exit();
+    ct_thread *t = ct__self;
+    if (t && t->kind == KIND_DUMMY) {
+        ct__registry_remove(t);
+        ct__thread_set_state(t, CT_THREAD_FINISHED);
+        ct__self = NULL;
+        ct__thread_release(t);
+    }
+}
+
+void ct__exit_hook_arm(void) {
+    if (!exit_armed && pthread_setspecific(exit_key, (void *)1) == 0)
+        exit_armed = true;
+}
+
+static CT_COLD ct_thread *make_dummy(void) {
+    ct_thread *t = ct__calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    atomic_init(&t->refs, 1); /* held by the thread, dropped at its exit */
+    atomic_init(&t->state, CT_THREAD_RUNNING);
+    atomic_init(&t->reap, 2); /* never ours to join or detach */
+    atomic_init(&t->daemon, true);
+    atomic_init(&t->ident, (unsigned long)pthread_self());
+    atomic_init(&t->native_id, (long)gettid());
+    t->kind = KIND_DUMMY;
+    snprintf(t->name, sizeof t->name, "Dummy-%lu", ct__thread_counter());
+    ct__set_current_name(t->name);
+    ct__self = t;
+    ct__exit_hook_arm();
+    ct__registry_add(t);
+    return t;
+}
+
+ct_thread *ct_thread_current(void) {
+    ct_thread *t = ct__self;
+    if (CT_LIKELY(t != NULL))
+        return t;
+    return make_dummy();
+}
+
+ct_thread *ct_thread_main(void) {
+    ct_thread *m = atomic_load_explicit(&main_ptr, memory_order_acquire);
+    if (m)
+        return m;
+    /* A forked child whose forking thread had no object yet. */
+    m = ct_thread_current();
+    atomic_store_explicit(&main_ptr, m, memory_order_release);
+    return m;
+}
+
+/* ------------------------------------------------------------------- exit */
+
+int ct_threading_shutdown(void) {
+    int joined = 0;
+    for (;;) {
+        ct_thread *found = NULL;
+        ct__word_lock(&reg_lock);
+        for (ct_thread *t = head; t; t = t->next) {
+            if ((t->kind == KIND_THREAD || t->kind == KIND_TIMER) &&
+                t != ct__self &&
+                !atomic_load_explicit(&t->daemon, memory_order_relaxed)) {
+                found = ct_thread_ref(t);
+                break;
+            }
+        }
+        ct__word_unlock(&reg_lock);
+        if (!found)
+            return joined;
+        ct_thread_join(found, CT_FOREVER);
+        ct_thread_free(found);
+        joined++;
+    }
+}
+
+static void at_exit(void) {
+    ct_threading_shutdown();
+    /* Python clears the main thread's locals at shutdown too. */
+    ct__local_thread_exit();
+}
+
+static pthread_once_t atexit_once = PTHREAD_ONCE_INIT;
+static void register_atexit(void) {
+    atexit(at_exit);
+}
+
+void ct__registry_first_start(void) {
+    pthread_once(&atexit_once, register_atexit);
+}
+
+/* ------------------------------------------------------------------- fork */
+
+static void fork_prepare(void) {
+    ct__word_lock(&reg_lock);
+}
+
+static void fork_parent(void) {
+    ct__word_unlock(&reg_lock);
+}
+
+static void fork_child(void) {
+    ct_thread *self = ct__self;
+    ct_thread *t = head;
+    head = NULL;
+    atomic_store_explicit(&count, 0, memory_order_relaxed);
+    while (t) {
+        ct_thread *next = t->next;
+        t->prev = t->next = NULL;
+        t->registered = false;
+        if (t != self) {
+            /* It does not exist here: finished, never to be joined, and
+             * the reference its thread held is dropped for it. */
+            atomic_store_explicit(&t->state, CT_THREAD_FINISHED,
+                                  memory_order_relaxed);
+            atomic_store_explicit(&t->reap, 2, memory_order_relaxed);
+            if (t->kind != KIND_MAIN)
+                ct__thread_release(t);
+        }
+        t = next;
+    }
+    if (self) {
+        link_locked(self);
+        atomic_store_explicit(&self->native_id, (long)gettid(),
+                              memory_order_relaxed);
+    }
+    atomic_store_explicit(&main_ptr, self, memory_order_relaxed);
+    atomic_store_explicit(&reg_lock, 0, memory_order_relaxed);
+}
+
+/* --------------------------------------------------------------- start-up */
+
+__attribute__((constructor)) static void registry_init(void) {
+    ct_thread *m = &main_entry;
+    atomic_init(&m->refs, 1);
+    atomic_init(&m->state, CT_THREAD_RUNNING);
+    atomic_init(&m->reap, 2); /* the main thread is never joined */
+    atomic_init(&m->ident, (unsigned long)pthread_self());
+    atomic_init(&m->native_id, (long)getpid());
+    m->kind = KIND_MAIN;
+    strcpy(m->name, "MainThread");
+    ct__self = m;
+    ct__set_current_name(m->name);
+    link_locked(m);
+    pthread_key_create(&exit_key, thread_exit_cb);
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
+/* ------------------------------------------------------------ word lock */
+
+void ct__word_lock(_Atomic uint32_t *w) {
+    uint32_t c = 0;
+    if (CT_LIKELY(atomic_compare_exchange_strong_explicit(
+            w, &c, 1, memory_order_acquire, memory_order_relaxed)))
+        return;
+    if (c != 2)
+        c = atomic_exchange_explicit(w, 2, memory_order_acquire);
+    while (c != 0) {
+        ct_park_wait(w, 2, NULL, 0);
+        c = atomic_exchange_explicit(w, 2, memory_order_acquire);
+    }
+}
+
+void ct__word_unlock(_Atomic uint32_t *w) {
+    if (atomic_exchange_explicit(w, 0, memory_order_release) == 2)
+        ct_park_wake(w, 1, 0);
+}
