@@ -42,21 +42,27 @@ typedef struct ct_lock {
  * Returns 0, CT_EINVAL for NULL or unknown flags. Does not allocate. */
 CT_API int ct_lock_init(ct_lock *lock, int flags);
 
-/* Check the lock is unused and make it unusable until re-initialised.
- * Returns 0, CT_EINVAL for NULL, CT_ESTATE if it is held. */
+/* Check the lock is unused and make it unusable until re-initialised
+ * (acquire/release then return CT_ESTATE; destroying twice is 0).
+ * Returns 0, CT_EINVAL for NULL, CT_ESTATE if it is held or has waiters
+ * (nothing changes). Not thread-safe against users of the lock. */
 CT_API int ct_lock_destroy(ct_lock *lock);
 
 /* Acquire, waiting at most `timeout` seconds (CT_FOREVER: no limit; 0: try
  * once). Returns 0 when acquired, CT_ETIMEDOUT when the time ran out,
- * CT_EVALUE for a negative timeout (Python's ValueError), CT_EINVAL for
- * NULL or NaN. Not reentrant: acquiring a lock you hold with CT_FOREVER
- * deadlocks, as in Python. Memory order: acquire.
- * Thread-safe. Does not allocate. */
+ * CT_EVALUE for a negative timeout (Python's ValueError; Python's -1 is
+ * CT_FOREVER here), CT_EINVAL for NULL or NaN, CT_ESTATE if destroyed.
+ * Not reentrant: acquiring a lock you hold with CT_FOREVER deadlocks, as
+ * in Python. Not strictly FIFO: a newcomer may take a just-released lock
+ * before a sleeping waiter (throughput), but a waiter that keeps losing
+ * gets the lock handed to it (no starvation). Memory order: acquire.
+ * Thread-safe. Does not allocate. Uncontended: one atomic, no call out. */
 CT_API int ct_lock_acquire(ct_lock *lock, double timeout);
 
 /* Release. Any thread may release a Lock (as in Python).
  * Returns 0, CT_EPERM if it was not locked (Python's RuntimeError),
- * CT_EINVAL for NULL. Memory order: release. Thread-safe. */
+ * CT_EINVAL for NULL, CT_ESTATE if destroyed. Memory order: release.
+ * Thread-safe. Makes a system call only when a waiter sleeps. */
 CT_API int ct_lock_release(ct_lock *lock);
 
 /* True if the lock is held by someone (a snapshot). NULL: false. */
@@ -78,7 +84,7 @@ typedef struct ct_rlock {
 /* Initialise. `flags`: 0 or CT_PSHARED. Returns 0 or CT_EINVAL. */
 CT_API int ct_rlock_init(ct_rlock *rlock, int flags);
 
-/* Returns 0, CT_EINVAL for NULL, CT_ESTATE if held. */
+/* As ct_lock_destroy(): 0, CT_EINVAL for NULL, CT_ESTATE if held. */
 CT_API int ct_rlock_destroy(ct_rlock *rlock);
 
 /* Acquire (again, if the caller already owns it: the count goes up).

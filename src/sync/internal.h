@@ -1,0 +1,38 @@
+/* src/sync/internal.h - what the sync layer shares with itself (never
+ * installed). Names are ct__ and hidden. Part A (locks, conditions, once,
+ * guards) and part B (semaphores, events, barriers) both add lines here. */
+#ifndef CT_SYNC_INTERNAL_H
+#define CT_SYNC_INTERNAL_H
+
+#include "core/internal.h"
+#include "cthreading/sync.h"
+
+/* The kernel id of the calling thread (gettid), cached per thread. Unique
+ * across processes, so it identifies an RLock owner in shared memory. */
+CT_HIDDEN uint32_t ct__tid(void);
+
+/* Park flags for a primitive initialised with `flags` (0 or CT_PSHARED). */
+static inline int ct__park_flags(uint32_t flags) {
+    return (flags & CT_PSHARED) ? CT_PARK_SHARED : CT_PARK_PRIVATE;
+}
+
+/* Acquire `lock` before the absolute `deadline` (never NULL). Returns 0 or
+ * CT_ETIMEDOUT (CT_ESTATE if destroyed). */
+CT_HIDDEN int ct__lock_acquire_until(ct_lock *lock, const ct_deadline *deadline);
+
+/* White box for tests: waiters registered on the lock word (parked or
+ * about to park). A snapshot. */
+CT_HIDDEN uint32_t ct__lock_waiters(const ct_lock *lock);
+
+/* Python's RLock._recursion_count(): the depth if the caller owns it,
+ * else 0. */
+CT_HIDDEN uint32_t ct__rlock_recursion_count(const ct_rlock *rlock);
+
+/* RLock internals for Condition.wait (Python's _release_save and
+ * _acquire_restore): drop every level the caller holds, returning the
+ * count in *count (CT_EPERM if the caller does not own it); then take it
+ * back with that count (waits without limit). */
+CT_HIDDEN int ct__rlock_release_save(ct_rlock *rlock, uint32_t *count);
+CT_HIDDEN void ct__rlock_acquire_restore(ct_rlock *rlock, uint32_t count);
+
+#endif
