@@ -1,0 +1,311 @@
+/* bench/queue.c - Queue: MPMC throughput and hand-off latency.
+ *
+ *   mpmc      P producers and C consumers (P/C = 1/1, 2/2, 4/4, 8/8; the T
+ *             column is P + C) move N items through one queue bounded to
+ *             1,024 slots; the figure is wall time / N. Every item is
+ *             checked to arrive exactly once (sum of the values).
+ *   latency   one producer, one consumer: the producer stamps the time,
+ *             puts, and waits until the consumer has taken the item; the
+ *             figure is the time from put to get returning, p50 and p99.
+ *             "busy": the next item follows at once (the consumer is
+ *             still spinning); "idle": 50 us between items (the consumer
+ *             has gone to sleep and must be woken).
+ *
+ *   cthreading           ct_queue (.maxsize = 1024): lock-free ring
+ *   pthread mutex+cond   the textbook bounded ring: one mutex, two
+ *                        conditions (not empty, not full)
+ *   GLib GAsyncQueue     g_async_queue_push/pop: unbounded (no
+ *                        back-pressure: producers never wait)
+ *   oneTBB               concurrent_bounded_queue, capacity 1,024
+ *   moodycamel           BlockingConcurrentQueue: unbounded, per-producer
+ *                        FIFO only, no producer tokens
+ *   python queue.Queue   queue.Queue(maxsize=1024) (bench/py/queues.py; its
+ *                        latency producer blocks on an acknowledgement
+ *                        queue instead of spinning: a spinning Python
+ *                        thread holds the GIL)
+ *
+ * Every variant is called through the same four function pointers, so
+ * the indirection costs all of them alike (about 1 ns).
+ */
+#include "harness.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#ifdef BENCH_CT_QUEUE
+#include <cthreading/queue.h>
+#endif
+#ifdef BENCH_HAVE_GLIB
+#include <glib.h>
+#endif
+
+#define CAPACITY 1024
+
+typedef struct qops {
+    const char *name;
+    void *(*create)(long cap);
+    void (*put)(void *q, void *item);
+    void *(*get)(void *q);
+    void (*destroy)(void *q);
+} qops;
+
+/* ------------------------------------------------ cthreading */
+
+#ifdef BENCH_CT_QUEUE
+static void *ct_create(long cap) { return ct_queue_new(.maxsize = cap); }
+static void ct_put(void *q, void *item) {
+    if (ct_queue_put(q, item, CT_FOREVER) != 0)
+        abort(); /* a benchmark bug, not a measurement */
+}
+static void *ct_get(void *q) {
+    void *item = NULL;
+    if (ct_queue_get(q, &item, CT_FOREVER) != 0)
+        abort();
+    return item;
+}
+static void ct_destroy(void *q) { ct_queue_free(q); }
+#endif
+
+/* ------------------------------------------------ textbook ring */
+
+typedef struct tb_queue {
+    pthread_mutex_t mu;
+    pthread_cond_t not_empty, not_full;
+    long head, count, cap;
+    void *slot[];
+} tb_queue;
+
+static void *tb_create(long cap) {
+    tb_queue *q = calloc(1, sizeof *q + (size_t)cap * sizeof(void *));
+    if (!q)
+        abort();
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->not_empty, NULL);
+    pthread_cond_init(&q->not_full, NULL);
+    q->cap = cap;
+    return q;
+}
+static void tb_put(void *p, void *item) {
+    tb_queue *q = p;
+    pthread_mutex_lock(&q->mu);
+    while (q->count == q->cap)
+        pthread_cond_wait(&q->not_full, &q->mu);
+    q->slot[(q->head + q->count++) % q->cap] = item;
+    pthread_cond_signal(&q->not_empty);
+    pthread_mutex_unlock(&q->mu);
+}
+static void *tb_get(void *p) {
+    tb_queue *q = p;
+    pthread_mutex_lock(&q->mu);
+    while (q->count == 0)
+        pthread_cond_wait(&q->not_empty, &q->mu);
+    void *item = q->slot[q->head];
+    q->head = (q->head + 1) % q->cap;
+    q->count--;
+    pthread_cond_signal(&q->not_full);
+    pthread_mutex_unlock(&q->mu);
+    return item;
+}
+static void tb_destroy(void *p) {
+    tb_queue *q = p;
+    pthread_mutex_destroy(&q->mu);
+    pthread_cond_destroy(&q->not_empty);
+    pthread_cond_destroy(&q->not_full);
+    free(q);
+}
+
+/* ------------------------------------------------ GLib */
+
+#ifdef BENCH_HAVE_GLIB
+static void *gl_create(long cap) { return g_async_queue_new(); }
+static void gl_put(void *q, void *item) { g_async_queue_push(q, item); }
+static void *gl_get(void *q) { return g_async_queue_pop(q); }
+static void gl_destroy(void *q) { g_async_queue_unref(q); }
+#endif
+
+/* ------------------------------------------------ C++ (queue_cxx.cpp) */
+
+void *bench_tbb_new(long cap);
+void bench_tbb_put(void *q, void *item);
+void *bench_tbb_get(void *q);
+void bench_tbb_free(void *q);
+void *bench_moody_new(long cap);
+void bench_moody_put(void *q, void *item);
+void *bench_moody_get(void *q);
+void bench_moody_free(void *q);
+
+/* ------------------------------------------------ MPMC throughput */
+
+typedef struct mpmc {
+    const qops *ops;
+    void *q;
+    int producers, consumers;
+    long n; /* items in all; a multiple of 8 */
+    _Atomic uint64_t sum;
+} mpmc;
+
+static void mpmc_worker(void *ctx, int me) {
+    mpmc *m = ctx;
+    if (me < m->producers) {
+        long per = m->n / m->producers;
+        uintptr_t base = (uintptr_t)me * (uintptr_t)per;
+        for (long i = 1; i <= per; i++) /* never put 0: GLib rejects NULL */
+            m->ops->put(m->q, (void *)(base + (uintptr_t)i));
+    } else {
+        long per = m->n / m->consumers;
+        uint64_t sum = 0;
+        for (long i = 0; i < per; i++)
+            sum += (uintptr_t)m->ops->get(m->q);
+        atomic_fetch_add_explicit(&m->sum, sum, memory_order_relaxed);
+    }
+}
+
+typedef struct mpmc_arg {
+    const qops *ops;
+    int pc;
+    long n;
+} mpmc_arg;
+
+static int mpmc_rep(void *arg, bench_out *out) {
+    mpmc_arg *a = arg;
+    mpmc m = {.ops = a->ops, .producers = a->pc, .consumers = a->pc,
+              .n = a->n};
+    m.q = a->ops->create(CAPACITY);
+    if (!m.q)
+        return -1;
+    int64_t ns = bench_team(2 * a->pc, mpmc_worker, &m);
+    a->ops->destroy(m.q);
+    uint64_t n = (uint64_t)a->n;
+    if (ns < 0 || atomic_load(&m.sum) != n * (n + 1) / 2)
+        return -1;
+    out->value[0] = (double)ns / (double)a->n;
+    return 0;
+}
+
+/* ------------------------------------------------ hand-off latency */
+
+typedef struct lat {
+    const qops *ops;
+    void *q;
+    long n;
+    int64_t gap_ns;
+    _Atomic long taken;
+    double *samples;
+} lat;
+
+static void lat_worker(void *ctx, int me) {
+    lat *l = ctx;
+    if (me == 0) { /* producer */
+        for (long i = 0; i < l->n; i++) {
+            int64_t t0 = bench_now_ns();
+            l->ops->put(l->q, (void *)(uintptr_t)t0);
+            while (atomic_load_explicit(&l->taken, memory_order_acquire) <=
+                   i)
+                ; /* the consumer runs on the other CPU */
+            if (l->gap_ns) {
+                int64_t until = bench_now_ns() + l->gap_ns;
+                while (bench_now_ns() < until)
+                    ;
+            }
+        }
+    } else {
+        for (long i = 0; i < l->n; i++) {
+            int64_t t0 = (int64_t)(uintptr_t)l->ops->get(l->q);
+            l->samples[i] = (double)(bench_now_ns() - t0);
+            atomic_store_explicit(&l->taken, i + 1, memory_order_release);
+        }
+    }
+}
+
+typedef struct lat_arg {
+    const qops *ops;
+    long n;
+    int64_t gap_ns;
+} lat_arg;
+
+static int lat_rep(void *arg, bench_out *out) {
+    lat_arg *a = arg;
+    lat l = {.ops = a->ops, .n = a->n, .gap_ns = a->gap_ns};
+    l.samples = malloc((size_t)a->n * sizeof *l.samples);
+    l.q = a->ops->create(CAPACITY);
+    if (!l.samples || !l.q) {
+        free(l.samples);
+        return -1;
+    }
+    int64_t ns = bench_team(2, lat_worker, &l);
+    a->ops->destroy(l.q);
+    out->value[0] = bench_quantile(l.samples, a->n, 0.5);
+    out->value[1] = bench_quantile(l.samples, a->n, 0.99);
+    free(l.samples);
+    return ns < 0 ? -1 : 0;
+}
+
+/* ------------------------------------------------ driver */
+
+int main(int argc, char **argv) {
+    bench_init(argc, argv, "queue");
+    long n = bench_size(1000000, 200000, 800);
+    long nl = bench_size(20000, 5000, 50);
+    long nl_idle = bench_size(4000, 1000, 20);
+
+    const qops variants[] = {
+#ifdef BENCH_CT_QUEUE
+        {"cthreading", ct_create, ct_put, ct_get, ct_destroy},
+#endif
+        {"pthread mutex+cond", tb_create, tb_put, tb_get, tb_destroy},
+#ifdef BENCH_HAVE_GLIB
+        {"GLib GAsyncQueue (unbounded)", gl_create, gl_put, gl_get,
+         gl_destroy},
+#endif
+#ifdef BENCH_HAVE_TBB
+        {"oneTBB bounded_queue", bench_tbb_new, bench_tbb_put, bench_tbb_get,
+         bench_tbb_free},
+#endif
+#ifdef BENCH_HAVE_MOODY
+        {"moodycamel (unbounded)", bench_moody_new, bench_moody_put,
+         bench_moody_get, bench_moody_free},
+#endif
+    };
+    const int nv = (int)(sizeof variants / sizeof *variants);
+
+    static const int pcs[] = {1, 2, 4, 8};
+    for (size_t i = 0; i < sizeof pcs / sizeof *pcs; i++) {
+        char param[32];
+        snprintf(param, sizeof param, "mpmc");
+        for (int v = 0; v < nv; v++) {
+            mpmc_arg a = {&variants[v], pcs[i], n};
+            bench_run(variants[v].name, param, 2 * pcs[i], "ns/item",
+                      mpmc_rep, &a);
+        }
+    }
+    for (int v = 0; v < nv; v++) {
+        lat_arg busy = {&variants[v], nl, 0};
+        bench_run(variants[v].name, "latency busy", 2, "p50 ns,p99 ns",
+                  lat_rep, &busy);
+    }
+    for (int v = 0; v < nv; v++) {
+        lat_arg idle = {&variants[v], nl_idle, 50000};
+        bench_run(variants[v].name, "latency idle", 2, "p50 ns,p99 ns",
+                  lat_rep, &idle);
+    }
+#ifndef BENCH_CT_QUEUE
+    bench_skip("cthreading", "", 0, "not built yet");
+#endif
+#ifndef BENCH_HAVE_GLIB
+    bench_skip("GLib GAsyncQueue", "", 0, BENCH_GLIB_SKIP);
+#endif
+#ifndef BENCH_HAVE_TBB
+    bench_skip("oneTBB bounded_queue", "", 0, BENCH_TBB_SKIP);
+#endif
+#ifndef BENCH_HAVE_MOODY
+    bench_skip("moodycamel", "", 0, BENCH_MOODY_SKIP);
+#endif
+    char args[96];
+    snprintf(args, sizeof args, "--n %ld --n-latency %ld --n-idle %ld",
+             n / 20, nl / 4, nl_idle / 4);
+    bench_python("queues.py", args, "python queue.Queue");
+    return bench_finish();
+}
