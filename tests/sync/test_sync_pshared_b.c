@@ -195,12 +195,95 @@ static void test_pshared_event_set_and_clear_wakes_processes(void **state) {
     munmap(ev, sizeof *ev);
 }
 
+/* -------------------------------------------------------- barrier */
+
+/* Three processes cross one barrier round after round; the action (valid
+ * in every process: same code mapping after fork) checks that all three
+ * arrived, and nobody passes a round early. */
+enum { PROCS = 3 };
+
+struct bar_share {
+    ct_barrier b;
+    long rounds;
+    atomic_long arrivals, action_round;
+    atomic_int errors;
+};
+
+static int bar_action(void *arg) {
+    struct bar_share *s = arg;
+    long k = atomic_load(&s->action_round);
+    if (atomic_load(&s->arrivals) != (k + 1) * PROCS)
+        atomic_fetch_add(&s->errors, 1);
+    atomic_store(&s->action_round, k + 1);
+    return 0;
+}
+
+static int bar_party(void *p) {
+    struct bar_share *s = p;
+    for (long k = 0; k < s->rounds; k++) {
+        atomic_fetch_add(&s->arrivals, 1);
+        int i = ct_barrier_wait(&s->b);
+        if (i < 0 || i >= PROCS)
+            return 1;
+        long a = atomic_load(&s->arrivals);
+        if (a < (k + 1) * PROCS || a > (k + 2) * PROCS)
+            return 2;
+        if (atomic_load(&s->action_round) < k + 1)
+            return 3;
+    }
+    return 0;
+}
+
+static void test_pshared_barrier_across_three_processes(void **state) {
+    (void)state;
+    struct bar_share *s = shared_map(sizeof *s);
+    assert_int_equal(ct_barrier_init(&s->b, PROCS, .action = bar_action,
+                                     .arg = s, .timeout = 30.0,
+                                     .flags = CT_PSHARED),
+                     0);
+    s->rounds = ct_stress_iters(2000);
+    pid_t a = spawn(bar_party, s), b = spawn(bar_party, s);
+    assert_int_equal(bar_party(s), 0);
+    expect_child_ok(a);
+    expect_child_ok(b);
+    assert_int_equal(atomic_load(&s->errors), 0);
+    assert_int_equal(atomic_load(&s->action_round), s->rounds);
+    assert_int_equal(ct_barrier_destroy(&s->b), 0);
+    munmap(s, sizeof *s);
+}
+
+/* abort() in one process breaks the barrier for waiters asleep in two
+ * others. */
+static int bar_broken_waiter(void *p) {
+    return ct_barrier_wait(p) == CT_EBROKEN ? 0 : 1;
+}
+
+static void test_pshared_barrier_abort_reaches_other_processes(void **state) {
+    (void)state;
+    ct_barrier *b = shared_map(sizeof *b);
+    assert_int_equal(ct_barrier_init(b, 3, .timeout = 30.0,
+                                     .flags = CT_PSHARED),
+                     0);
+    pid_t x = spawn(bar_broken_waiter, b), y = spawn(bar_broken_waiter, b);
+    wait_word(&b->seq, 1, 1); /* someone sleeps (SLEEPERS bit) */
+    double end = ct_monotonic() + 30.0;
+    while (ct_barrier_n_waiting(b) < 2)
+        assert_true(ct_monotonic() < end);
+    assert_int_equal(ct_barrier_abort(b), 0);
+    expect_child_ok(x);
+    expect_child_ok(y);
+    assert_true(ct_barrier_broken(b));
+    munmap(b, sizeof *b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pshared_semaphore_ping_pong),
         cmocka_unit_test(test_pshared_bounded_semaphore_holds_bound),
         cmocka_unit_test(test_pshared_event_ping_pong),
         cmocka_unit_test(test_pshared_event_set_and_clear_wakes_processes),
+        cmocka_unit_test(test_pshared_barrier_across_three_processes),
+        cmocka_unit_test(test_pshared_barrier_abort_reaches_other_processes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
