@@ -163,10 +163,11 @@ CT_API const char *ct_thread_name(const ct_thread *t);
  * Returns 0, CT_EINVAL for NULL `t`/`buf` or size 0. Thread-safe. */
 CT_API int ct_thread_get_name(const ct_thread *t, char *buf, size_t size);
 
-/* Rename the thread (Thread.name = ...), also in the OS (the first 15
- * bytes, visible in ps/top/gdb) once the thread runs. The name is copied
- * and truncated to CT_NAME_MAX - 1 bytes. Returns 0, CT_EINVAL for NULL.
- * Thread-safe. */
+/* Rename the thread (Thread.name = ...). The name is copied and truncated
+ * to CT_NAME_MAX - 1 bytes. The OS name (first 15 bytes, shown by ps, top
+ * and gdb) is set by a thread itself: when it starts, and when it renames
+ * itself; renaming another running thread changes only the library's name.
+ * Returns 0, CT_EINVAL for NULL `t` or `name`. Thread-safe. */
 CT_API int ct_thread_set_name(ct_thread *t, const char *name);
 
 /* Whether the thread is a daemon (false for NULL). Thread-safe. */

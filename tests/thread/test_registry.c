@@ -1,0 +1,308 @@
+/* The registry: current_thread, main_thread, dummies for foreign threads,
+ * enumerate, active_count, and the registry after fork.
+ * Ports CPython test_threading.py: test_main_thread, test_foreign_thread,
+ * test_ident_of_no_threading_threads, test_enumerate_after_join,
+ * test_main_thread_after_fork, test_main_thread_after_fork_from_nonmain_thread,
+ * test_is_alive_after_fork, test_dummy_thread_after_fork.
+ * CT_TEST_TIMEOUT 120 */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <cthreading/thread.h>
+
+static void gate_open(_Atomic uint32_t *g) {
+    atomic_store(g, 1);
+    ct_park_wake(g, CT_PARK_ALL, 0);
+}
+static void gate_wait(_Atomic uint32_t *g) {
+    while (atomic_load(g) == 0)
+        ct_park_wait(g, 0, NULL, 0);
+}
+
+static bool listed(ct_thread *t) {
+    ct_thread *buf[256];
+    size_t n = ct_thread_enumerate(buf, 256);
+    bool found = false;
+    for (size_t i = 0; i < n && i < 256; i++) {
+        found |= buf[i] == t;
+        ct_thread_free(buf[i]);
+    }
+    return found;
+}
+
+/* test_main_thread */
+static void test_main_thread(void **state) {
+    (void)state;
+    ct_thread *m = ct_thread_main();
+    assert_ptr_equal(ct_thread_current(), m);
+    assert_string_equal(ct_thread_name(m), "MainThread");
+    assert_int_equal(ct_thread_ident(m), ct_thread_get_ident());
+    assert_int_equal(ct_thread_native_id(m), ct_thread_get_native_id());
+    assert_int_equal(ct_thread_native_id(m), (long)getpid());
+    assert_true(ct_thread_is_alive(m));
+    assert_false(ct_thread_is_daemon(m));
+    assert_int_equal(ct_thread_get_state(m), CT_THREAD_RUNNING);
+    assert_true(listed(m));
+    ct_thread_free(m); /* harmless: the main entry is static */
+    assert_string_equal(ct_thread_name(ct_thread_main()), "MainThread");
+}
+
+static int check_current(void *arg) {
+    ct_thread *self = ct_thread_current();
+    if (self != *(ct_thread **)arg)
+        return ct_raise(CT_EFAIL, "current is not the thread object");
+    if (ct_thread_ident(self) != ct_thread_get_ident() ||
+        ct_thread_native_id(self) != ct_thread_get_native_id())
+        return ct_raise(CT_EFAIL, "ident mismatch");
+    if (ct_thread_main() == self || !listed(self))
+        return ct_raise(CT_EFAIL, "registry");
+    return 0;
+}
+
+static void test_current_thread_is_the_thread_object(void **state) {
+    (void)state;
+    ct_thread *t = NULL;
+    t = ct_thread_new(check_current, &t);
+    ct_thread_start(t);
+    ct_thread_join(t, CT_FOREVER);
+    assert_int_equal(ct_thread_result(t), 0);
+    ct_thread_free(t);
+}
+
+/* test_foreign_thread, test_ident_of_no_threading_threads */
+struct foreign {
+    _Atomic uint32_t ready, leave;
+    ct_thread *dummy;
+    unsigned long ident;
+};
+
+static void *foreign_main(void *arg) {
+    struct foreign *f = arg;
+    f->dummy = ct_thread_current();
+    f->ident = ct_thread_get_ident();
+    ct_thread_ref(f->dummy); /* keep it to inspect after the exit */
+    gate_open(&f->ready);
+    gate_wait(&f->leave);
+    return NULL;
+}
+
+static void test_foreign_thread_gets_a_dummy(void **state) {
+    (void)state;
+    size_t before = ct_thread_active_count();
+    struct foreign f = {0};
+    pthread_t h;
+    pthread_create(&h, NULL, foreign_main, &f);
+    gate_wait(&f.ready);
+    ct_thread *d = f.dummy;
+    assert_non_null(d);
+    unsigned long n;
+    assert_int_equal(sscanf(ct_thread_name(d), "Dummy-%lu", &n), 1);
+    assert_true(ct_thread_is_alive(d));
+    assert_true(ct_thread_is_daemon(d));
+    assert_int_equal(ct_thread_ident(d), f.ident);
+    assert_int_equal(ct_thread_ident(d), (unsigned long)h);
+    assert_true(listed(d));
+    assert_int_equal(ct_thread_active_count(), before + 1);
+    assert_int_equal(ct_thread_join(d, 0), CT_ESTATE);
+    assert_int_equal(ct_thread_start(d), CT_ESTATE);
+    assert_int_equal(ct_thread_set_daemon(d, false), CT_ESTATE);
+    gate_open(&f.leave);
+    pthread_join(h, NULL);
+    /* released by its thread's exit: no longer listed, not alive */
+    assert_false(listed(d));
+    assert_false(ct_thread_is_alive(d));
+    assert_int_equal(ct_thread_active_count(), before);
+    ct_thread_free(d);
+}
+
+/* enumerate and active_count with library and foreign threads */
+enum { NLIB = 4, NFOREIGN = 4 };
+
+static int lib_wait(void *arg) {
+    gate_wait(arg);
+    return 0;
+}
+
+static void test_enumerate_and_active_count(void **state) {
+    (void)state;
+    size_t before = ct_thread_active_count();
+    _Atomic uint32_t leave = 0;
+    ct_thread *lib[NLIB];
+    struct foreign f[NFOREIGN];
+    pthread_t h[NFOREIGN];
+    memset(f, 0, sizeof f);
+    for (int i = 0; i < NLIB; i++) {
+        lib[i] = ct_thread_new(lib_wait, &leave);
+        ct_thread_start(lib[i]);
+    }
+    for (int i = 0; i < NFOREIGN; i++) {
+        pthread_create(&h[i], NULL, foreign_main, &f[i]);
+        gate_wait(&f[i].ready);
+    }
+    assert_int_equal(ct_thread_active_count(), before + NLIB + NFOREIGN);
+    ct_thread *buf[64];
+    size_t n = ct_thread_enumerate(buf, 64);
+    assert_int_equal(n, before + NLIB + NFOREIGN);
+    int seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (int j = 0; j < NLIB; j++)
+            seen += buf[i] == lib[j];
+        for (int j = 0; j < NFOREIGN; j++)
+            seen += buf[i] == f[j].dummy;
+        ct_thread_free(buf[i]);
+    }
+    assert_int_equal(seen, NLIB + NFOREIGN);
+    /* a short buffer still reports the total */
+    assert_int_equal(ct_thread_enumerate(buf, 2), n);
+    ct_thread_free(buf[0]);
+    ct_thread_free(buf[1]);
+    assert_int_equal(ct_thread_enumerate(NULL, 0), n);
+
+    gate_open(&leave);
+    for (int i = 0; i < NFOREIGN; i++)
+        gate_open(&f[i].leave);
+    for (int i = 0; i < NLIB; i++) {
+        ct_thread_join(lib[i], CT_FOREVER);
+        ct_thread_free(lib[i]);
+    }
+    for (int i = 0; i < NFOREIGN; i++) {
+        pthread_join(h[i], NULL);
+        ct_thread_free(f[i].dummy);
+    }
+    assert_int_equal(ct_thread_active_count(), before);
+}
+
+/* test_enumerate_after_join */
+static int noop(void *arg) {
+    (void)arg;
+    return 0;
+}
+
+static void test_enumerate_after_join(void **state) {
+    (void)state;
+    for (int i = 0; i < 100; i++) {
+        ct_thread *t = ct_thread_new(noop, NULL);
+        ct_thread_start(t);
+        ct_thread_join(t, i % 2 ? CT_FOREVER : 10.0);
+        assert_false(listed(t));
+        ct_thread_free(t);
+    }
+}
+
+/* Fork: the child has only the forking thread. */
+static int fork_checks(ct_thread *other, ct_thread *self) {
+    if (ct_thread_active_count() != 1)
+        return 10;
+    ct_thread *buf[4];
+    if (ct_thread_enumerate(buf, 4) != 1 || buf[0] != self)
+        return 11;
+    ct_thread_free(buf[0]);
+    if (ct_thread_current() != self || ct_thread_main() != self)
+        return 12;
+    if (ct_thread_is_alive(other)) /* test_is_alive_after_fork */
+        return 13;
+    if (ct_thread_join(other, CT_FOREVER) != 0) /* returns at once */
+        return 14;
+    if (ct_thread_native_id(self) != (long)getpid())
+        return 15;
+    if (ct_thread_get_native_id() != (long)getpid())
+        return 16;
+    return 0;
+}
+
+static int wait_status(pid_t pid) {
+    int st;
+    if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+        return -1;
+    return WEXITSTATUS(st);
+}
+
+static void test_registry_after_fork_from_main(void **state) {
+    (void)state;
+    _Atomic uint32_t leave = 0;
+    ct_thread *t = ct_thread_new(lib_wait, &leave);
+    ct_thread_start(t);
+    ct_thread_native_id(t); /* it runs */
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(fork_checks(t, ct_thread_main()));
+    assert_int_equal(wait_status(pid), 0);
+    assert_true(ct_thread_is_alive(t)); /* the parent is untouched */
+    assert_int_equal(ct_thread_active_count() >= 2, 1);
+    gate_open(&leave);
+    ct_thread_join(t, CT_FOREVER);
+    ct_thread_free(t);
+}
+
+/* test_main_thread_after_fork_from_nonmain_thread */
+static int fork_from_thread(void *arg) {
+    ct_thread *main_before = ct_thread_main();
+    ct_thread *self = ct_thread_current();
+    (void)arg;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int rc = fork_checks(main_before, self);
+        if (rc == 0 && strcmp(ct_thread_name(ct_thread_main()), "forker"))
+            rc = 20;
+        _exit(rc);
+    }
+    return wait_status(pid) == 0 ? 0 : CT_EFAIL;
+}
+
+static void test_main_thread_after_fork_from_nonmain_thread(void **state) {
+    (void)state;
+    ct_thread *t = ct_thread_new(fork_from_thread, NULL, .name = "forker");
+    ct_thread_start(t);
+    ct_thread_join(t, CT_FOREVER);
+    assert_int_equal(ct_thread_result(t), 0);
+    ct_thread_free(t);
+}
+
+/* test_dummy_thread_after_fork: fork from a foreign thread */
+static void *fork_from_foreign(void *arg) {
+    int *rc = arg;
+    ct_thread *self = ct_thread_current();
+    ct_thread *main_before = ct_thread_main();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(fork_checks(main_before, self) == 0 &&
+                      ct_thread_main() == self
+                  ? 0
+                  : 30);
+    *rc = wait_status(pid);
+    return NULL;
+}
+
+static void test_fork_from_foreign_thread(void **state) {
+    (void)state;
+    pthread_t h;
+    int rc = -1;
+    pthread_create(&h, NULL, fork_from_foreign, &rc);
+    pthread_join(h, NULL);
+    assert_int_equal(rc, 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_main_thread),
+        cmocka_unit_test(test_current_thread_is_the_thread_object),
+        cmocka_unit_test(test_foreign_thread_gets_a_dummy),
+        cmocka_unit_test(test_enumerate_and_active_count),
+        cmocka_unit_test(test_enumerate_after_join),
+        cmocka_unit_test(test_registry_after_fork_from_main),
+        cmocka_unit_test(test_main_thread_after_fork_from_nonmain_thread),
+        cmocka_unit_test(test_fork_from_foreign_thread),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
