@@ -9,6 +9,7 @@
 #define CTHREADING_H
 
 #include "cthreading/core.h"
+#include "cthreading/queue.h"
 #include "cthreading/thread.h"
 
 #endif

@@ -1,0 +1,104 @@
+/* src/queue/internal.h - what the queue layer shares with itself.
+ *
+ * A queue has one of two storage back-ends:
+ *   ring   (bounded CT_QUEUE_FIFO): a lock-free Vyukov ring, ring.c;
+ *   store  (every other queue): one array under `mu`, store.c.
+ * Both share the waiting machinery of wait.c: FIFO lists of waiter nodes
+ * living on the waiting threads' stacks, guarded by `mu`.
+ */
+#ifndef CT_QUEUE_INTERNAL_H
+#define CT_QUEUE_INTERNAL_H
+
+#include "cthreading/queue.h"
+#include "core/internal.h"
+
+/* Bit 63 of the ring's enqueue position: set once by shutdown, so that a
+ * put's CAS fails from that instant on (the put's linearisation point). */
+#define CT__QSHUT (UINT64_C(1) << 63)
+
+/* A thread waiting in put or get; lives on its stack. */
+typedef struct ct__qwaiter {
+    struct ct__qwaiter *prev, *next;
+    _Atomic uint32_t state; /* WAITING -> SLEEPING -> WOKEN, see wait.c */
+    bool linked;            /* on a list; under mu */
+} ct__qwaiter;
+
+typedef struct ct__qlist {
+    ct__qwaiter *head, *tail;
+} ct__qlist;
+
+enum { CT__QW_WAITING = 0, CT__QW_SLEEPING = 1, CT__QW_WOKEN = 2 };
+
+struct ct_queue {
+    /* Read-only after creation. */
+    ct_queue_kind kind;
+    long maxsize;      /* 0: unbounded */
+    size_t isz;        /* bytes per item (sizeof(void *) for pointers) */
+    size_t stride;     /* bytes per slot/entry */
+    bool by_value;     /* created with item_size > 0 */
+    bool is_ring;      /* bounded FIFO: lock-free ring back-end */
+    bool tracked;      /* task_done/join/shutdown supported */
+    int (*compare)(const void *, const void *);
+    void (*destructor)(void *);
+    unsigned char *slots; /* ring: cap slots of [seq | item] */
+    uint64_t cap, mask;   /* ring size; mask when it is a power of 2 */
+    char pad0[64];
+    _Atomic uint64_t enq; /* ring: next position to put (+ CT__QSHUT) */
+    char pad1[56];
+    _Atomic uint64_t deq; /* ring: next position to get */
+    char pad2[56];
+    /* Waiter counts, read lock-free by the ring's fast paths. */
+    _Atomic uint32_t n_getwait, n_putwait;
+    _Atomic uint32_t n_joinwait, join_gen; /* join parks on join_gen */
+    _Atomic int64_t unfinished;
+    _Atomic bool shut;
+    char pad3[40];
+    _Atomic uint32_t mu; /* internal lock: waiter lists, store */
+    ct__qlist getters, putters;
+    /* store back-end, under mu (count is also read lock-free) */
+    unsigned char *buf;
+    size_t bcap, head;
+    _Atomic size_t count;
+    uint64_t seq; /* priority: insertion number for stability */
+};
+
+/* Internal lock (three-state futex lock). */
+CT_HIDDEN void ct__qlock(_Atomic uint32_t *l);
+CT_HIDDEN void ct__qunlock(_Atomic uint32_t *l);
+
+/* Waiter lists (caller holds mu). */
+CT_HIDDEN void ct__qlist_add(ct__qlist *l, ct__qwaiter *w, bool front);
+CT_HIDDEN void ct__qlist_remove(ct__qlist *l, ct__qwaiter *w);
+/* Pop the head, mark it woken; returns it (or NULL). Caller holds mu and
+ * must call ct__qwake_addr() on the result after unlocking. */
+CT_HIDDEN _Atomic uint32_t *ct__qlist_wake_head(ct__qlist *l,
+                                                _Atomic uint32_t *n);
+CT_HIDDEN void ct__qwake_addr(_Atomic uint32_t *state);
+/* Wake every waiter of both lists (caller holds mu). */
+CT_HIDDEN void ct__qwake_all_locked(ct_queue *q);
+/* Park until `w` is woken (0) or `dl` passes (CT_ETIMEDOUT). */
+CT_HIDDEN int ct__qwait(ct__qwaiter *w, const ct_deadline *dl);
+
+/* Ring back-end (ring.c). */
+CT_HIDDEN int ct__ring_try_put(ct_queue *q, const void *src);
+CT_HIDDEN int ct__ring_try_get(ct_queue *q, void *dst);
+CT_HIDDEN int ct__ring_put(ct_queue *q, const void *src, double timeout);
+CT_HIDDEN int ct__ring_get(ct_queue *q, void *dst, double timeout);
+CT_HIDDEN long ct__ring_size(const ct_queue *q);
+CT_HIDDEN void ct__ring_drain(ct_queue *q);
+
+/* Store back-end (store.c). */
+CT_HIDDEN int ct__store_init(ct_queue *q);
+CT_HIDDEN int ct__store_put(ct_queue *q, const void *src, double timeout);
+CT_HIDDEN int ct__store_get(ct_queue *q, void *dst, double timeout);
+CT_HIDDEN unsigned char *ct__store_detach(ct_queue *q, size_t *first,
+                                          size_t *n, size_t *cap);
+CT_HIDDEN void ct__store_destroy(ct_queue *q, unsigned char *b, size_t first,
+                                 size_t n, size_t cap);
+
+/* Shared by both back-ends (queue.c). */
+CT_HIDDEN void ct__qdestroy_item(ct_queue *q, void *stored);
+CT_HIDDEN void ct__qdiscarded(ct_queue *q, long n); /* immediate shutdown */
+CT_HIDDEN int ct__qdeadline(ct_deadline *dl, double timeout);
+
+#endif

@@ -1,0 +1,301 @@
+/* ct_queue: creation, the public calls, task tracking and shutdown.
+ *
+ * Put and get go to one of two back-ends (ring.c for a bounded FIFO
+ * queue, store.c for the others); this file holds what they share.
+ *
+ * Task tracking (Python's unfinished_tasks), lock-free:
+ *     unfinished   +1 by each put (before the item is visible to a get),
+ *                  -1 by each task_done (CAS: never below 0: CT_EVALUE),
+ *                  -min(n, unfinished) by an immediate shutdown that
+ *                  discards n items.
+ *     join         n_joinwait++, then loops { g = join_gen;
+ *                  if unfinished == 0: done; park on join_gen while == g }
+ *     reaching 0   if n_joinwait != 0: join_gen++, wake every joiner.
+ * The decrement/n_joinwait load and n_joinwait++/unfinished load are
+ * seq_cst, so a joiner either sees 0 or is seen and woken.
+ *
+ * Shutdown: `shut` is set (seq_cst), then for the ring the shutdown bit
+ * of enq (every later put fails at its CAS); an immediate shutdown then
+ * discards the items; finally every waiter of both lists is woken under
+ * mu. Waiters check `shut` under mu before linking themselves, so none
+ * can link after the wake-all and sleep forever.
+ */
+#include "internal.h"
+
+#include <string.h>
+
+enum { MAX_ITEM = 65536 };
+
+int ct__qdeadline(ct_deadline *dl, double timeout) {
+    return ct_deadline_init(dl, timeout, CT_NEG_REJECT);
+}
+
+/* Validate a put/get timeout without reading the clock. */
+static inline int check_timeout(double timeout) {
+    if (isnan(timeout))
+        return CT_EINVAL;
+    if (timeout < 0)
+        return CT_EVALUE;
+    return 0;
+}
+
+void ct__qdestroy_item(ct_queue *q, void *stored) {
+    if (!q->destructor)
+        return;
+    if (q->by_value) {
+        q->destructor(stored);
+    } else {
+        void *item;
+        memcpy(&item, stored, sizeof item);
+        q->destructor(item);
+    }
+}
+
+static void release_joiners(ct_queue *q) {
+    if (atomic_load_explicit(&q->n_joinwait, memory_order_seq_cst)) {
+        atomic_fetch_add_explicit(&q->join_gen, 1, memory_order_seq_cst);
+        ct_park_wake(&q->join_gen, CT_PARK_ALL, CT_PARK_PRIVATE);
+    }
+}
+
+void ct__qdiscarded(ct_queue *q, long n) {
+    int64_t u = atomic_load_explicit(&q->unfinished, memory_order_relaxed);
+    int64_t v;
+    do {
+        v = u > n ? u - n : 0;
+    } while (!atomic_compare_exchange_weak_explicit(
+        &q->unfinished, &u, v, memory_order_seq_cst, memory_order_relaxed));
+    if (v == 0)
+        release_joiners(q);
+}
+
+ct_queue *ct_queue_new_opts(const ct_queue_options *o) {
+    if (!o) {
+        ct_raise(CT_EINVAL, "ct_queue_new: NULL options");
+        return NULL;
+    }
+    if ((unsigned)o->kind > CT_QUEUE_SIMPLE) {
+        ct_raise(CT_EINVAL, "ct_queue_new: unknown kind %d", (int)o->kind);
+        return NULL;
+    }
+    if (o->kind == CT_QUEUE_PRIORITY && !o->compare) {
+        ct_raise(CT_EINVAL, "ct_queue_new: a priority queue needs .compare");
+        return NULL;
+    }
+    if (o->item_size > MAX_ITEM) {
+        ct_raise(CT_EINVAL, "ct_queue_new: item_size %zu > %d", o->item_size,
+                 MAX_ITEM);
+        return NULL;
+    }
+    if (o->kind == CT_QUEUE_SIMPLE && o->maxsize > 0) {
+        ct_raise(CT_EINVAL, "ct_queue_new: a SimpleQueue is unbounded");
+        return NULL;
+    }
+    ct_queue *q = ct__calloc(1, sizeof *q);
+    if (!q)
+        goto fail_nomem;
+    q->kind = o->kind;
+    q->maxsize = o->maxsize > 0 ? o->maxsize : 0;
+    q->by_value = o->item_size > 0;
+    q->isz = q->by_value ? o->item_size : sizeof(void *);
+    q->compare = o->compare;
+    q->destructor = o->destructor;
+    q->tracked = o->kind != CT_QUEUE_SIMPLE;
+    /* Vyukov's seq scheme needs two slots: with one, "holds the item of p"
+     * and "free for p + 1" would be the same seq value. */
+    q->is_ring = o->kind == CT_QUEUE_FIFO && q->maxsize >= 2;
+    size_t body = (q->isz + 7) & ~(size_t)7;
+    if (q->is_ring) {
+        q->stride = 8 + body;
+        q->cap = (uint64_t)q->maxsize;
+        q->mask = (q->cap & (q->cap - 1)) == 0 ? q->cap - 1 : UINT64_MAX;
+        q->slots = ct__calloc((size_t)q->cap, q->stride);
+        if (!q->slots)
+            goto fail_slots;
+        for (uint64_t i = 0; i < q->cap; i++)
+            atomic_init((_Atomic uint64_t *)(void *)(q->slots + i * q->stride),
+                        i);
+    } else {
+        q->stride = (q->kind == CT_QUEUE_PRIORITY ? 8 : 0) + body;
+        if (ct__store_init(q))
+            goto fail_slots;
+    }
+    /* Published to other threads by whatever hands them the pointer. */
+    return q;
+fail_slots:
+    ct__free(q);
+fail_nomem:
+    ct_raise(CT_ENOMEM, "ct_queue_new: out of memory");
+    return NULL;
+}
+
+int ct_queue_free(ct_queue *q) {
+    if (!q)
+        return 0;
+    ct__qlock(&q->mu);
+    bool busy = q->getters.head || q->putters.head ||
+                atomic_load_explicit(&q->n_joinwait, memory_order_seq_cst);
+    ct__qunlock(&q->mu);
+    if (busy)
+        return CT_ESTATE;
+    if (q->is_ring) {
+        uint64_t e = atomic_load_explicit(&q->enq, memory_order_acquire) &
+                     ~CT__QSHUT;
+        for (uint64_t p = atomic_load_explicit(&q->deq, memory_order_acquire);
+             p < e; p++) {
+            uint64_t i = p % q->cap;
+            ct__qdestroy_item(q, q->slots + i * q->stride + 8);
+        }
+        ct__free(q->slots);
+    } else {
+        size_t first, n, cap;
+        unsigned char *b = ct__store_detach(q, &first, &n, &cap);
+        ct__store_destroy(q, b, first, n, cap);
+    }
+    ct__free(q);
+    return 0;
+}
+
+static int put(ct_queue *q, const void *src, double timeout) {
+    int r = check_timeout(timeout);
+    if (CT_UNLIKELY(r))
+        return r;
+    if (q->is_ring)
+        return ct__ring_put(q, src, timeout);
+    return ct__store_put(q, src, timeout);
+}
+
+static int get(ct_queue *q, void *dst, double timeout) {
+    int r = check_timeout(timeout);
+    if (CT_UNLIKELY(r))
+        return r;
+    if (q->is_ring)
+        return ct__ring_get(q, dst, timeout);
+    return ct__store_get(q, dst, timeout);
+}
+
+int ct_queue_put(ct_queue *q, void *item, double timeout) {
+    if (CT_UNLIKELY(!q || q->by_value))
+        return CT_EINVAL;
+    return put(q, &item, timeout);
+}
+
+int ct_queue_put_nowait(ct_queue *q, void *item) {
+    return ct_queue_put(q, item, 0);
+}
+
+int ct_queue_get(ct_queue *q, void **out, double timeout) {
+    if (CT_UNLIKELY(!q || !out || q->by_value))
+        return CT_EINVAL;
+    return get(q, out, timeout);
+}
+
+int ct_queue_get_nowait(ct_queue *q, void **out) {
+    return ct_queue_get(q, out, 0);
+}
+
+int ct_queue_put_copy(ct_queue *q, const void *item, double timeout) {
+    if (CT_UNLIKELY(!q || !item))
+        return CT_EINVAL;
+    return put(q, item, timeout);
+}
+
+int ct_queue_get_copy(ct_queue *q, void *out, double timeout) {
+    if (CT_UNLIKELY(!q || !out))
+        return CT_EINVAL;
+    return get(q, out, timeout);
+}
+
+long ct_queue_qsize(const ct_queue *q) {
+    if (!q)
+        return CT_EINVAL;
+    if (q->is_ring)
+        return ct__ring_size(q);
+    /* relaxed: approximate by contract */
+    return (long)atomic_load_explicit(&q->count, memory_order_relaxed);
+}
+
+bool ct_queue_empty(const ct_queue *q) { return !q || ct_queue_qsize(q) == 0; }
+
+bool ct_queue_full(const ct_queue *q) {
+    return q && q->maxsize > 0 && ct_queue_qsize(q) >= q->maxsize;
+}
+
+long ct_queue_maxsize(const ct_queue *q) { return q ? q->maxsize : CT_EINVAL; }
+
+int ct_queue_task_done(ct_queue *q) {
+    if (!q || !q->tracked)
+        return CT_EINVAL;
+    int64_t u = atomic_load_explicit(&q->unfinished, memory_order_relaxed);
+    do {
+        if (u <= 0)
+            return CT_EVALUE;
+    } while (!atomic_compare_exchange_weak_explicit(
+        &q->unfinished, &u, u - 1, memory_order_seq_cst,
+        memory_order_relaxed));
+    if (u == 1)
+        release_joiners(q);
+    return 0;
+}
+
+int ct_queue_join(ct_queue *q, double timeout) {
+    if (!q || !q->tracked)
+        return CT_EINVAL;
+    ct_deadline dl;
+    int r = ct_deadline_init(&dl, timeout, CT_NEG_EXPIRED);
+    if (r)
+        return r;
+    if (atomic_load_explicit(&q->unfinished, memory_order_seq_cst) == 0)
+        return 0;
+    atomic_fetch_add_explicit(&q->n_joinwait, 1, memory_order_seq_cst);
+    for (;;) {
+        uint32_t g = atomic_load_explicit(&q->join_gen, memory_order_seq_cst);
+        if (atomic_load_explicit(&q->unfinished, memory_order_seq_cst) == 0) {
+            r = 0;
+            break;
+        }
+        if (ct_park_wait(&q->join_gen, g, &dl, 0) == CT_ETIMEDOUT) {
+            r = atomic_load_explicit(&q->unfinished, memory_order_seq_cst)
+                    ? CT_ETIMEDOUT
+                    : 0;
+            break;
+        }
+    }
+    atomic_fetch_sub_explicit(&q->n_joinwait, 1, memory_order_seq_cst);
+    return r;
+}
+
+long ct_queue_unfinished_tasks(const ct_queue *q) {
+    if (!q)
+        return CT_EINVAL;
+    return (long)atomic_load_explicit(&q->unfinished, memory_order_seq_cst);
+}
+
+int ct_queue_shutdown(ct_queue *q, bool immediate) {
+    if (!q || !q->tracked)
+        return CT_EINVAL;
+    unsigned char *b = NULL;
+    size_t first = 0, n = 0, cap = 0;
+    atomic_store_explicit(&q->shut, true, memory_order_seq_cst);
+    if (q->is_ring) {
+        atomic_fetch_or_explicit(&q->enq, CT__QSHUT, memory_order_seq_cst);
+        if (immediate)
+            ct__ring_drain(q); /* calls ct__qdiscarded */
+        ct__qlock(&q->mu);
+    } else {
+        ct__qlock(&q->mu);
+        if (immediate)
+            b = ct__store_detach(q, &first, &n, &cap);
+    }
+    ct__qwake_all_locked(q);
+    ct__qunlock(&q->mu);
+    if (!q->is_ring && immediate) {
+        ct__store_destroy(q, b, first, n, cap);
+        ct__qdiscarded(q, (long)n);
+    }
+    return 0;
+}
+
+bool ct_queue_is_shutdown(const ct_queue *q) {
+    return q && atomic_load_explicit(&q->shut, memory_order_seq_cst);
+}

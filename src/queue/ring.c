@@ -1,0 +1,329 @@
+/* The bounded FIFO queue: a lock-free ring (after Dmitry Vyukov's bounded
+ * MPMC queue), with parking only when it is empty or full.
+ *
+ * Slots: cap slots of [seq | item]. Position p (a 64-bit counter) lives in
+ * slot p % cap. A slot's seq says whose turn it is:
+ *     seq == p          free for the put of position p
+ *     seq == p + 1      holds the item of position p, for its get
+ *     seq == p + cap    freed by that get: free for the put of p + cap
+ * put: load enq = p; if slot seq == p, CAS enq p -> p+1 (the claim), copy
+ *      the item in, store seq = p+1 (the publish). seq < p: full.
+ * get: load deq = p; if slot seq == p+1, CAS deq p -> p+1, copy the item
+ *      out, store seq = p+cap (the free). seq < p+1: empty.
+ * One CAS per operation; no lock on the data path. Bit 63 of enq is the
+ * shutdown bit: once set every claim CAS fails, so a put either claimed
+ * before the shutdown (its item counts, and immediate shutdown waits for
+ * its publish to discard it) or fails with CT_ESHUTDOWN.
+ *
+ * Parking (wait.c): a getter that finds the ring empty spins a little,
+ * then links a node on q->getters and increments n_getwait, and only then
+ * tries once more before sleeping. A put publishes its slot, then reads
+ * n_getwait and wakes the first getter only if it is not 0. Both sides of
+ * that handshake (slot seq store / n_getwait RMW, then the other's load)
+ * are seq_cst, so either the putter sees the waiter or the waiter's last
+ * try sees the item: no lost wake-up, and no wake call when nobody waits.
+ * Putters waiting for a free slot mirror this on q->putters/n_putwait.
+ *
+ * A wake-up can be spent without effect: the woken getter may find the
+ * item taken by a thread that never waited, or may find the slot at deq
+ * claimed but not yet published while later slots are full. So a woken
+ * thread that succeeds passes the turn on (wakes the next waiter) while
+ * the ring still has items (getters) or room (putters), and a waiter
+ * that leaves after being chosen passes its wake-up on; the thread that
+ * publishes the blocking slot always looks for waiters itself.
+ */
+#include "internal.h"
+
+#include <sched.h>
+#include <string.h>
+
+/* Tries before a waiter links itself, each after RELAX pauses: covers a
+ * hand-off from the other core without a sleep (~15 us here). */
+enum { TRY_SPIN = 32, RELAX = 16 };
+
+static inline unsigned char *slot(const ct_queue *q, uint64_t pos) {
+    uint64_t i = q->mask != UINT64_MAX ? (pos & q->mask) : (pos % q->cap);
+    return q->slots + i * q->stride;
+}
+
+static inline _Atomic uint64_t *seqp(unsigned char *s) {
+    return (_Atomic uint64_t *)(void *)s;
+}
+
+static inline void copy(void *dst, const void *src, size_t n) {
+    if (n == sizeof(void *))
+        memcpy(dst, src, sizeof(void *)); /* one move for pointer items */
+    else
+        memcpy(dst, src, n);
+}
+
+int ct__ring_try_put(ct_queue *q, const void *src) {
+    /* relaxed: a stale position only makes the CAS fail and retry */
+    uint64_t pos = atomic_load_explicit(&q->enq, memory_order_relaxed);
+    for (;;) {
+        if (CT_UNLIKELY(pos & CT__QSHUT))
+            return CT_ESHUTDOWN;
+        unsigned char *s = slot(q, pos);
+        /* seq_cst: acquire for the slot's previous get; SC for the
+         * waiter handshake (see top) */
+        uint64_t seq = atomic_load_explicit(seqp(s), memory_order_seq_cst);
+        int64_t dif = (int64_t)(seq - pos);
+        if (dif == 0) {
+            if (atomic_compare_exchange_weak_explicit(&q->enq, &pos, pos + 1,
+                                                      memory_order_relaxed,
+                                                      memory_order_relaxed)) {
+                if (q->tracked) /* relaxed: published by the seq store */
+                    atomic_fetch_add_explicit(&q->unfinished, 1,
+                                              memory_order_relaxed);
+                copy(s + 8, src, q->isz);
+                atomic_store_explicit(seqp(s), pos + 1, memory_order_seq_cst);
+                return 0;
+            }
+        } else if (dif < 0) {
+            return CT_EFULL;
+        } else {
+            pos = atomic_load_explicit(&q->enq, memory_order_relaxed);
+        }
+    }
+}
+
+int ct__ring_try_get(ct_queue *q, void *dst) {
+    /* relaxed: a stale position only makes the CAS fail and retry */
+    uint64_t pos = atomic_load_explicit(&q->deq, memory_order_relaxed);
+    for (;;) {
+        unsigned char *s = slot(q, pos);
+        uint64_t seq = atomic_load_explicit(seqp(s), memory_order_seq_cst);
+        int64_t dif = (int64_t)(seq - (pos + 1));
+        if (dif == 0) {
+            if (atomic_compare_exchange_weak_explicit(&q->deq, &pos, pos + 1,
+                                                      memory_order_relaxed,
+                                                      memory_order_relaxed)) {
+                copy(dst, s + 8, q->isz);
+                atomic_store_explicit(seqp(s), pos + q->cap,
+                                      memory_order_seq_cst);
+                return 0;
+            }
+        } else if (dif < 0) {
+            return CT_EEMPTY;
+        } else {
+            pos = atomic_load_explicit(&q->deq, memory_order_relaxed);
+        }
+    }
+}
+
+long ct__ring_size(const ct_queue *q) {
+    /* deq first: enq only grows, so the difference is never negative */
+    uint64_t d = atomic_load_explicit(&q->deq, memory_order_acquire);
+    uint64_t e = atomic_load_explicit(&q->enq, memory_order_acquire) &
+                 ~CT__QSHUT;
+    uint64_t n = e > d ? e - d : 0;
+    return (long)(n > q->cap ? q->cap : n);
+}
+
+/* Positions claimed by puts that the gets have not reached yet. */
+static bool pending(const ct_queue *q) {
+    uint64_t e = atomic_load_explicit(&q->enq, memory_order_seq_cst) &
+                 ~CT__QSHUT;
+    return atomic_load_explicit(&q->deq, memory_order_seq_cst) < e;
+}
+
+static void wake_one(ct_queue *q, ct__qlist *l, _Atomic uint32_t *n) {
+    ct__qlock(&q->mu);
+    _Atomic uint32_t *a = ct__qlist_wake_head(l, n);
+    ct__qunlock(&q->mu);
+    ct__qwake_addr(a);
+}
+
+static inline void after_put(ct_queue *q) {
+    if (atomic_load_explicit(&q->n_getwait, memory_order_seq_cst))
+        wake_one(q, &q->getters, &q->n_getwait);
+}
+
+static inline void after_get(ct_queue *q) {
+    if (atomic_load_explicit(&q->n_putwait, memory_order_seq_cst))
+        wake_one(q, &q->putters, &q->n_putwait);
+}
+
+/* Unlink `w` if it is still linked; if a waker already chose it, pass
+ * the wake-up on to the next waiter of the same list. */
+static void leave(ct_queue *q, ct__qlist *l, _Atomic uint32_t *n,
+                  ct__qwaiter *w) {
+    ct__qlock(&q->mu);
+    bool chosen = !w->linked;
+    if (!chosen) {
+        ct__qlist_remove(l, w);
+        atomic_fetch_sub_explicit(n, 1, memory_order_seq_cst);
+    }
+    ct__qunlock(&q->mu);
+    if (chosen && atomic_load_explicit(n, memory_order_seq_cst))
+        wake_one(q, l, n);
+}
+
+static inline int full_or_shut(const ct_queue *q) {
+    return atomic_load_explicit(&q->shut, memory_order_seq_cst)
+               ? CT_ESHUTDOWN
+               : CT_EFULL;
+}
+
+static inline void relax(void) {
+    for (int k = 0; k < RELAX; k++)
+        ct_cpu_relax();
+}
+
+static CT_COLD int put_slow(ct_queue *q, const void *src, double timeout) {
+    ct_deadline dl;
+    ct__qdeadline(&dl, timeout); /* validated by the caller */
+    ct__qwaiter w = {0};
+    bool front = false, woken = false;
+    int r;
+    for (;;) {
+        for (int i = 0; i < TRY_SPIN; i++) {
+            relax();
+            if ((r = ct__ring_try_put(q, src)) != CT_EFULL)
+                goto out;
+        }
+        ct__qlock(&q->mu);
+        if (atomic_load_explicit(&q->shut, memory_order_seq_cst)) {
+            ct__qunlock(&q->mu);
+            r = CT_ESHUTDOWN;
+            goto out;
+        }
+        ct__qlist_add(&q->putters, &w, front);
+        atomic_fetch_add_explicit(&q->n_putwait, 1, memory_order_seq_cst);
+        ct__qunlock(&q->mu);
+        if ((r = ct__ring_try_put(q, src)) != CT_EFULL) {
+            leave(q, &q->putters, &q->n_putwait, &w);
+            goto out;
+        }
+        if (ct__qwait(&w, &dl) == CT_ETIMEDOUT) {
+            leave(q, &q->putters, &q->n_putwait, &w);
+            if ((r = ct__ring_try_put(q, src)) == CT_EFULL)
+                r = full_or_shut(q);
+            goto out;
+        }
+        woken = front = true;
+    }
+out:
+    if (r == 0) {
+        after_put(q);
+        if (woken && ct__ring_size(q) < (long)q->cap &&
+            atomic_load_explicit(&q->n_putwait, memory_order_seq_cst))
+            wake_one(q, &q->putters, &q->n_putwait);
+    }
+    return r;
+}
+
+int ct__ring_put(ct_queue *q, const void *src, double timeout) {
+    int r = ct__ring_try_put(q, src);
+    if (CT_LIKELY(r == 0)) {
+        after_put(q);
+        return 0;
+    }
+    if (r != CT_EFULL)
+        return r;
+    if (timeout == 0)
+        return full_or_shut(q);
+    return put_slow(q, src, timeout);
+}
+
+/* The ring looked empty and the queue is shut down: take what puts that
+ * claimed before the shutdown are still publishing, then CT_ESHUTDOWN. */
+static int get_shut(ct_queue *q, void *dst) {
+    for (;;) {
+        if (ct__ring_try_get(q, dst) == 0)
+            return 0;
+        if (!pending(q))
+            return CT_ESHUTDOWN;
+        sched_yield(); /* a claimed put is between its CAS and publish */
+    }
+}
+
+static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
+    ct_deadline dl;
+    ct__qdeadline(&dl, timeout);
+    ct__qwaiter w = {0};
+    bool front = false, woken = false;
+    int r;
+    for (;;) {
+        for (int i = 0; i < TRY_SPIN; i++) {
+            relax();
+            if ((r = ct__ring_try_get(q, dst)) == 0)
+                goto out;
+            if (atomic_load_explicit(&q->shut, memory_order_seq_cst)) {
+                r = get_shut(q, dst);
+                goto out;
+            }
+        }
+        ct__qlock(&q->mu);
+        if (atomic_load_explicit(&q->shut, memory_order_seq_cst)) {
+            ct__qunlock(&q->mu);
+            r = get_shut(q, dst);
+            goto out;
+        }
+        ct__qlist_add(&q->getters, &w, front);
+        atomic_fetch_add_explicit(&q->n_getwait, 1, memory_order_seq_cst);
+        ct__qunlock(&q->mu);
+        if ((r = ct__ring_try_get(q, dst)) == 0) {
+            leave(q, &q->getters, &q->n_getwait, &w);
+            goto out;
+        }
+        if (ct__qwait(&w, &dl) == CT_ETIMEDOUT) {
+            leave(q, &q->getters, &q->n_getwait, &w);
+            if ((r = ct__ring_try_get(q, dst)) != 0)
+                r = atomic_load_explicit(&q->shut, memory_order_seq_cst)
+                        ? get_shut(q, dst)
+                        : CT_EEMPTY;
+            goto out;
+        }
+        woken = front = true;
+    }
+out:
+    if (r == 0) {
+        after_get(q);
+        if (woken && ct__ring_size(q) > 0 &&
+            atomic_load_explicit(&q->n_getwait, memory_order_seq_cst))
+            wake_one(q, &q->getters, &q->n_getwait);
+    }
+    return r;
+}
+
+int ct__ring_get(ct_queue *q, void *dst, double timeout) {
+    int r = ct__ring_try_get(q, dst);
+    if (CT_LIKELY(r == 0)) {
+        after_get(q);
+        return 0;
+    }
+    if (atomic_load_explicit(&q->shut, memory_order_seq_cst)) {
+        if ((r = get_shut(q, dst)) == 0)
+            after_get(q);
+        return r;
+    }
+    if (timeout == 0)
+        return CT_EEMPTY;
+    return get_slow(q, dst, timeout);
+}
+
+void ct__ring_drain(ct_queue *q) {
+    long n = 0;
+    for (;;) {
+        uint64_t pos = atomic_load_explicit(&q->deq, memory_order_relaxed);
+        unsigned char *s = slot(q, pos);
+        uint64_t seq = atomic_load_explicit(seqp(s), memory_order_seq_cst);
+        int64_t dif = (int64_t)(seq - (pos + 1));
+        if (dif == 0) {
+            if (atomic_compare_exchange_strong_explicit(
+                    &q->deq, &pos, pos + 1, memory_order_relaxed,
+                    memory_order_relaxed)) {
+                ct__qdestroy_item(q, s + 8);
+                atomic_store_explicit(seqp(s), pos + q->cap,
+                                      memory_order_seq_cst);
+                n++;
+            }
+        } else if (dif < 0) {
+            if (!pending(q))
+                break;
+            sched_yield(); /* a claimed put is still publishing */
+        }
+    }
+    ct__qdiscarded(q, n);
+}
