@@ -73,7 +73,7 @@ def main():
                          "title '%s'" % (dat, name.replace("'", "")))
         cores = machine.get("cores", "?")
         gp = "\n".join([
-            "set terminal pngcairo size 900,560 font ',10'",
+            "set terminal pngcairo size 900,560 font ',10' noenhanced",
             "set output '%s'" % os.path.join(pdir, slug + ".png"),
             "set title '%s: %s (%s cores; rate = 1000 / median %s)'" % (
                 case, param, cores, metric),
