@@ -20,6 +20,16 @@ cxxhdr() {
     printf '#include <%s>\nint main(){return 0;}\n' "$1" | c++ -x c++ - -fsyntax-only
 }
 
+# links <compiler> <flags>: can this compiler link a program with them?
+links() {
+    cc_=$1; shift
+    tmp_=$(mktemp -d)
+    printf 'int main(void){return 0;}\n' > "$tmp_/t.c"
+    "$cc_" "$@" "$tmp_/t.c" -o "$tmp_/t" >/dev/null 2>&1; r_=$?
+    rm -rf "$tmp_"
+    return $r_
+}
+
 want cmake has cmake
 want make has make
 want gcc has gcc
@@ -27,8 +37,12 @@ want clang has clang
 want pkg-config has pkg-config
 want libc6-dev hdr linux/futex.h
 want libcmocka-dev pkg-config --exists cmocka
-want python3 has python3
+# The sanitizer runtimes: clang's (ASan+UBSan build) live in
+# libclang-rt-14-dev, only recommended by clang on Debian 12.
+want libclang-rt-14-dev links clang -fsanitize=address,undefined
+want libtsan2 links gcc -fsanitize=thread
 if [ "$what" = bench ]; then
+    want python3 has python3
     want g++ has g++
     want libglib2.0-dev pkg-config --exists glib-2.0
     want libtbb-dev cxxhdr tbb/concurrent_queue.h
@@ -37,13 +51,17 @@ if [ "$what" = bench ]; then
 fi
 
 [ -z "$need" ] && exit 0
-cmd="apt-get install -y --no-install-recommends$need"
+cmd="apt-get update && sudo apt-get install -y --no-install-recommends$need"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "deps: installing:$need"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq || true
     # shellcheck disable=SC2086
     apt-get install -y -qq --no-install-recommends $need
+    # clang may only have arrived now: check its runtime once more.
+    if ! links clang -fsanitize=address,undefined; then
+        apt-get install -y -qq --no-install-recommends libclang-rt-14-dev
+    fi
 else
     echo "deps: missing packages:$need" >&2
     echo "deps: install them with:  sudo $cmd" >&2

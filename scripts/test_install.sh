@@ -11,7 +11,7 @@ root="$tmp/dest/opt/ct"
 lib=$(ls -d "$root"/lib*/ | head -1)
 test -f "$root/include/cthreading.h"
 test -f "$root/include/cthreading/core.h"
-ls "$lib" | grep -q '^libcthreading\.so\.0$'
+ls "$lib" | grep -Eq '^libcthreading\.so\.[0-9]+(\.[0-9]+)?$'
 ls "$lib" | grep -q '^libcthreading\.a$'
 
 bad=$(nm -D --defined-only "$lib/libcthreading.so" | awk '{print $3}' |
@@ -22,9 +22,10 @@ inner=$(nm -D --defined-only "$lib/libcthreading.so" | awk '{print $3}' |
         grep '^ct__' | grep -v '^ct__guard_' || true)
 if [ -n "$inner" ]; then echo "exported internals: $inner" >&2; exit 1; fi
 
-# pkg-config (the .pc file says prefix=/opt/ct: point it at the copy)
-pc="$lib/pkgconfig/cthreading.pc"
-sed -i "s|^prefix=.*|prefix=$root|" "$pc"
+# pkg-config: the .pc file is relocatable (prefix relative to itself)
+got=$(PKG_CONFIG_PATH="$lib/pkgconfig" pkg-config --variable=prefix cthreading)
+[ "$(cd "$got" && pwd -P)" = "$(cd "$root" && pwd -P)" ] ||
+    { echo "pkg-config prefix $got is not $root" >&2; exit 1; }
 cflags=$(PKG_CONFIG_PATH="$lib/pkgconfig" pkg-config --cflags cthreading)
 libs=$(PKG_CONFIG_PATH="$lib/pkgconfig" pkg-config --libs cthreading)
 # shellcheck disable=SC2086

@@ -60,14 +60,20 @@ enum {
     CT_EBROKENPOOL = -8, /* BrokenExecutor / BrokenProcessPool */
     CT_EVALUE = -9,      /* ValueError: value out of range */
     CT_EPERM = -10,      /* RuntimeError: release of an un-held lock */
-    CT_ESTATE = -11,     /* RuntimeError/InvalidStateError: wrong state */
+    CT_ESTATE = -11,     /* RuntimeError: wrong state (also where Python
+                            raises InvalidStateError) */
     CT_ENOMEM = -12,     /* MemoryError: allocation failed */
     CT_EINTR = -13,      /* interrupted (KeyboardInterrupt's place) */
     CT_EDEADLK = -14,    /* deadlock detected (e.g. joining yourself) */
     CT_EWORKER = -15,    /* a worker thread or process died */
     CT_EAGAIN = -16,     /* the OS refused a resource (thread, process) */
     CT_EFAIL = -17,      /* Exception: generic failure raised by a task */
-    CT_ELAST_ = -17,
+    CT_EOVERFLOW = -18,  /* OverflowError: value too large (sleep(inf)) */
+    CT_EEOF = -19,       /* EOFError: the other end of a pipe closed */
+    CT_EEXIST = -20,     /* FileExistsError: named object already exists */
+    CT_ENOENT = -21,     /* FileNotFoundError: named object not found */
+    CT_EOS = -22,        /* OSError: the OS failed in an unexpected way */
+    CT_ELAST_ = -22,
     CT_EUSER = -1000 /* first code free for applications (and below) */
 };
 
@@ -108,11 +114,13 @@ typedef struct ct_exception {
 } ct_exception;
 
 /* Record an exception for the calling thread and return `code`.
+ * (Never allocates itself; printf conversions of wide strings in `fmt`
+ * may allocate inside the C library.)
  * `code` must be negative; a non-negative code is recorded and returned
  * as CT_EINVAL (a success cannot be raised). `fmt` may be NULL (the
  * message is then ct_strerror(code)). The message is truncated to
  * CT_EXC_MESSAGE_MAX - 1 bytes. Replaces any exception already pending in
- * this thread. Thread-safe (per-thread state); never allocates. */
+ * this thread. Thread-safe (per-thread state). */
 CT_API int ct_raise(int code, const char *fmt, ...) CT_PRINTF(2, 3);
 
 /* Same as ct_raise() with a va_list. */
@@ -164,7 +172,8 @@ CT_API int64_t ct_monotonic_ns(void);
 
 /* Turn a relative `timeout` (seconds) into an absolute deadline.
  * CT_FOREVER (or any +infinity, or a timeout too large to represent) gives
- * the "never" deadline; 0 gives "now" (try once); a negative timeout
+ * the "never" deadline; 0 gives "now" (try once); a positive timeout is
+ * rounded up to whole nanoseconds (never to 0); a negative timeout
  * follows `rule`. Returns 0, CT_EINVAL for NaN or a NULL `out`, CT_EVALUE
  * for a negative timeout under CT_NEG_REJECT (or an unknown rule: CT_EINVAL).
  * Thread-safe; does not allocate. */
@@ -189,10 +198,11 @@ CT_API double ct_deadline_remaining(const ct_deadline *d);
 /* True once `d` has passed (never true for "never"). Thread-safe. */
 CT_API bool ct_deadline_expired(const ct_deadline *d);
 
-/* Sleep `seconds` (time.sleep): the full time even when signals interrupt
- * the sleep. 0 or negative returns at once (Python raises ValueError for
- * negative: here CT_EVALUE is returned), NaN is CT_EINVAL.
- * Returns 0 after sleeping. Thread-safe. */
+/* Sleep `seconds` (time.sleep) on CLOCK_MONOTONIC: the full time even
+ * when signals interrupt the sleep. 0 returns at once.
+ * Returns 0 after sleeping, CT_EVALUE for a negative value (Python's
+ * ValueError), CT_EOVERFLOW for +inf or a time too large to represent,
+ * CT_EINVAL for NaN. Thread-safe. */
 CT_API int ct_sleep(double seconds);
 
 /* ------------------------------------------------------------------------
@@ -223,21 +233,27 @@ enum {
  * limit) passes. Spins briefly first (unless CT_PARK_NOSPIN) in case the
  * word changes soon. Signals (EINTR) and spurious wake-ups return 0.
  * Returns 0 (look again), CT_ETIMEDOUT once the deadline has passed,
- * CT_EINVAL for a NULL or misaligned word or unknown flags.
- * Thread-safe; does not allocate. */
+ * CT_EINVAL for a NULL or misaligned word or unknown flags, or when the
+ * kernel rejects the word (an address it cannot read).
+ * After CT_ETIMEDOUT re-check the word: a wake-up may have raced with the
+ * deadline, and a protocol that hands something over on wake must not
+ * lose it. Thread-safe; does not allocate. */
 CT_API int ct_park_wait(_Atomic uint32_t *word, uint32_t expected,
                         const ct_deadline *deadline, int flags);
 
 /* Wake up to `n` threads parked on `word` (CT_PARK_ALL for all; n < 1 is
  * CT_EINVAL). `flags` must match the waiters' CT_PARK_SHARED bit.
- * Returns the number woken (>= 0) or CT_EINVAL. Thread-safe. */
+ * Returns the number woken (>= 0), or CT_EINVAL for a NULL or misaligned
+ * word, n < 1, unknown flags, or a word the kernel rejects. Thread-safe. */
 CT_API int ct_park_wake(_Atomic uint32_t *word, int32_t n, int flags);
 
 /* Wake up to `n_wake` waiters of `from`, and move up to `n_move` others so
  * they wait on `to` instead, provided `*from == expected` (else returns
  * CT_EAGAIN and does nothing). Used by conditions to hand waiters to
- * a lock without a thundering herd. Returns the number woken plus moved.
- * Both words must share the CT_PARK_SHARED bit. Thread-safe. */
+ * a lock without a thundering herd. Returns the number woken plus moved,
+ * CT_EAGAIN as above, CT_EINVAL for a NULL or misaligned word, negative
+ * counts, unknown flags or a word the kernel rejects. Both words must
+ * share the CT_PARK_SHARED bit. Thread-safe. */
 CT_API int ct_park_requeue(_Atomic uint32_t *from, uint32_t expected,
                            int32_t n_wake, int32_t n_move,
                            _Atomic uint32_t *to, int flags);
@@ -271,7 +287,8 @@ typedef struct ct_allocator {
  * (they would be freed by the new one); call it at start-up. */
 CT_API int ct_set_allocator(const ct_allocator *a);
 
-/* Copy the current allocator into `*out` (non-NULL). Thread-safe. */
+/* Copy the current allocator into `*out` (NULL is ignored). Safe to call
+ * from any thread, but not concurrently with ct_set_allocator(). */
 CT_API void ct_get_allocator(ct_allocator *out);
 
 #ifdef __cplusplus

@@ -12,9 +12,9 @@ static void *std_realloc(void *ctx, void *p, size_t n) {
 }
 static void std_free(void *ctx, void *p) { (void)ctx; free(p); }
 
-/* Written only by ct_set_allocator (documented as start-up only); read
- * relaxed on every allocation. Kept as one struct so a reader never mixes
- * two allocators' functions. */
+/* Written only by ct_set_allocator, which is documented as start-up only
+ * (no concurrent allocation), so plain reads suffice. One struct, so a
+ * reader never mixes two allocators' functions. */
 static ct_allocator current = {std_alloc, std_realloc, std_free, NULL};
 
 int ct_set_allocator(const ct_allocator *a) {

@@ -33,6 +33,11 @@ static const struct {
     [-CT_EAGAIN] = {"CT_EAGAIN", "resource temporarily unavailable",
                     "RuntimeError"},
     [-CT_EFAIL] = {"CT_EFAIL", "failed", "Exception"},
+    [-CT_EOVERFLOW] = {"CT_EOVERFLOW", "value too large", "OverflowError"},
+    [-CT_EEOF] = {"CT_EEOF", "end of file", "EOFError"},
+    [-CT_EEXIST] = {"CT_EEXIST", "already exists", "FileExistsError"},
+    [-CT_ENOENT] = {"CT_ENOENT", "not found", "FileNotFoundError"},
+    [-CT_EOS] = {"CT_EOS", "operating system error", "OSError"},
 };
 
 static int known(int code) {

@@ -81,9 +81,14 @@ void ct_exception_print(const ct_exception *exc) {
     if (!exc)
         return;
     char buf[CT_EXC_MESSAGE_MAX + CT_NAME_MAX + 128];
-    int n = snprintf(buf, sizeof buf, "Exception in thread %s:\n%s: %s\n",
+    /* Bounded reads: a caller-built exception may lack its terminator. */
+    int n = snprintf(buf, sizeof buf, "Exception in thread %.*s:\n%s: %.*s\n",
+                     (int)sizeof exc->thread_name - 1,
                      exc->thread_name[0] ? exc->thread_name : "<unnamed>",
-                     ct_exception_type(exc->code), exc->message);
+                     ct_exception_type(exc->code),
+                     (int)sizeof exc->message - 1, exc->message);
+    if (n < 0)
+        return;
     if (n > (int)sizeof buf - 1)
         n = (int)sizeof buf - 1;
     /* One write so concurrent reports do not interleave; a short write to

@@ -10,6 +10,17 @@
 #define CT_COLD __attribute__((cold, noinline))
 #define CT_HIDDEN __attribute__((visibility("hidden")))
 
+/* A spin-loop hint, inlined (ct_cpu_relax is the exported form). */
+static inline void ct__relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#else
+    atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
 /* Allocation: every internal allocation goes through these. */
 CT_HIDDEN void *ct__alloc(size_t size);
 CT_HIDDEN void *ct__calloc(size_t n, size_t size); /* zeroed, overflow-safe */
@@ -23,7 +34,10 @@ CT_HIDDEN void ct__set_current_name(const char *name);
 CT_HIDDEN void ct__current_name(char out[CT_NAME_MAX]);
 
 /* Copy the calling thread's pending exception into *out and clear it;
- * if none is pending, fill *out from `code` (message: ct_strerror). */
+ * if none is pending, fill *out from `code` (message: ct_strerror).
+ * Whoever runs user code (thread start, executor task) calls
+ * ct_exception_clear() before it, so a stale exception raised and handled
+ * in an earlier task is never reported for a later one. */
 CT_HIDDEN void ct__exception_take(int code, ct_exception *out);
 
 /* Monotonic "now" in nanoseconds (the clock every deadline uses). */

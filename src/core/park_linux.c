@@ -52,7 +52,7 @@ int ct_park_wait(_Atomic uint32_t *word, uint32_t expected,
             /* relaxed: only a hint; the caller re-reads with its own order */
             if (atomic_load_explicit(word, memory_order_relaxed) != expected)
                 return 0;
-            ct_cpu_relax();
+            ct__relax();
         }
     }
     struct timespec ts, *tsp = NULL;
@@ -63,9 +63,17 @@ int ct_park_wait(_Atomic uint32_t *word, uint32_t expected,
     }
     long r = futex(word, FUTEX_WAIT_BITSET | private_bit(flags), expected,
                    tsp, NULL, FUTEX_BITSET_MATCH_ANY);
-    if (r == -1 && errno == ETIMEDOUT)
+    if (r == 0)
+        return 0; /* woken (or spurious) */
+    switch (errno) {
+    case EAGAIN: /* the word had already changed */
+    case EINTR:  /* a signal: the caller re-checks and waits again */
+        return 0;
+    case ETIMEDOUT:
         return CT_ETIMEDOUT;
-    return 0; /* woken, EAGAIN (word changed), EINTR, or spurious */
+    default: /* EFAULT, EINVAL, ENOSYS...: never "look again" forever */
+        return CT_EINVAL;
+    }
 }
 
 int ct_park_wake(_Atomic uint32_t *word, int32_t n, int flags) {
@@ -73,7 +81,7 @@ int ct_park_wake(_Atomic uint32_t *word, int32_t n, int flags) {
         return CT_EINVAL;
     long r = futex(word, FUTEX_WAKE | private_bit(flags), (uint32_t)n, NULL,
                    NULL, 0);
-    return r < 0 ? 0 : (int)r;
+    return r < 0 ? CT_EINVAL : (int)r;
 }
 
 int ct_park_requeue(_Atomic uint32_t *from, uint32_t expected, int32_t n_wake,

@@ -31,20 +31,28 @@ int ct_deadline_init(ct_deadline *out, double timeout, ct_negative_rule rule) {
             return CT_EVALUE;
         timeout = 0;
     }
-    /* Anything past ~292 years (or +inf) is "never". */
-    if (timeout >= 9.2e9) {
+    int64_t now = ct__now_ns();
+    /* Round up, as Python does: a positive timeout never becomes 0. */
+    double ns = ceil(timeout * 1e9);
+    /* Anything that would not fit before INT64_MAX (about 292 years of
+     * uptime), +inf included, is "never". The margin covers the rounding
+     * of doubles near 2^63 (their spacing is 2048). */
+    if (ns >= (double)(INT64_MAX - now) - 4096.0) {
         out->ns = INT64_MAX;
         return 0;
     }
-    out->ns = ct__now_ns() + (int64_t)(timeout * 1e9);
+    out->ns = now + (int64_t)ns;
     return 0;
 }
 
 double ct_deadline_remaining(const ct_deadline *d) {
     if (ct_deadline_is_never(d))
         return CT_FOREVER;
-    int64_t left = d->ns - ct__now_ns();
-    return left > 0 ? (double)left / 1e9 : 0.0;
+    int64_t now = ct__now_ns();
+    /* A caller-built deadline may be far in the past: no overflow. */
+    if (d->ns <= now)
+        return 0.0;
+    return (double)(d->ns - now) / 1e9;
 }
 
 bool ct_deadline_expired(const ct_deadline *d) {
@@ -63,7 +71,7 @@ int ct_sleep(double seconds) {
     if (rc)
         return rc;
     if (ct_deadline_is_never(&d))
-        return CT_EVALUE; /* Python: OverflowError */
+        return CT_EOVERFLOW; /* Python: OverflowError */
     struct timespec ts = {(time_t)(d.ns / 1000000000), (long)(d.ns % 1000000000)};
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
         ;

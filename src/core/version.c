@@ -20,11 +20,5 @@ int ct_cpu_count(void) {
 }
 
 void ct_cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#else
-    atomic_signal_fence(memory_order_seq_cst);
-#endif
+    ct__relax();
 }

@@ -5,7 +5,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <cthreading.h>
@@ -95,11 +99,68 @@ static void three_unchanged(void *p) {
     assert_int_equal(((struct three *)p)->observable, 0);
 }
 
+static int make_three_plain(void *p) {
+    (void)p;
+    struct three t = {0};
+    return make_three(&t);
+}
+
+static void run_harness_in_child(void **state) {
+    int (*run)(void *) = (int (*)(void *))*state;
+    ct_test_alloc_failures(run, NULL, NULL);
+}
+
 static void test_harness_fails_each_site_in_turn(void **state) {
     (void)state;
     struct three t = {0};
     assert_int_equal(ct_test_alloc_failures(make_three, three_unchanged, &t),
                      3);
+}
+
+/* The harness itself must be able to fail: a scenario that leaks on its
+ * error path, and one that hides CT_ENOMEM, are both caught (in a child,
+ * since cmocka's failure ends the test). */
+static int leaks_on_failure(void *p) {
+    (void)p;
+    void *a = ct__alloc(8);
+    if (!a)
+        return CT_ENOMEM;
+    void *b = ct__alloc(8);
+    if (!b)
+        return CT_ENOMEM; /* forgets to free a */
+    ct__free(b);
+    ct__free(a);
+    return 0;
+}
+
+static int swallows_failure(void *p) {
+    (void)p;
+    void *a = ct__alloc(8);
+    ct__free(a);
+    return 0; /* reports success although the allocation failed */
+}
+
+static int child_harness(int (*run)(void *)) {
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        dup2(null, 2);
+        const struct CMUnitTest t[] = {cmocka_unit_test_prestate(
+            (void (*)(void **))(void *)run_harness_in_child, (void *)run)};
+        _exit(cmocka_run_group_tests(t, NULL, NULL) == 0 ? 0 : 1);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static void test_harness_catches_leak_and_swallowed_error(void **state) {
+    (void)state;
+    assert_int_equal(child_harness(leaks_on_failure), 1);
+    assert_int_equal(child_harness(swallows_failure), 1);
+    assert_int_equal(child_harness(make_three_plain), 0);
 }
 
 int main(void) {
@@ -108,6 +169,7 @@ int main(void) {
         cmocka_unit_test(test_internal_allocations_go_through_the_hook),
         cmocka_unit_test(test_calloc_overflow_is_null),
         cmocka_unit_test(test_harness_fails_each_site_in_turn),
+        cmocka_unit_test(test_harness_catches_leak_and_swallowed_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,10 @@
 /* tests/support/allocfail.h - fail each allocation site in turn.
  *
- * ct_test_alloc_failures(run, verify, ctx) installs a counting allocator,
- * then for k = 1, 2, ... runs `run(ctx)` with the k-th allocation failing.
+ * ct_test_alloc_failures(run, verify, ctx) first runs `run(ctx)` once with
+ * the default allocator (a warm-up, so objects the library creates lazily
+ * for the whole process are not mistaken for leaks; it must return 0),
+ * then installs a counting allocator that remembers every pointer it hands
+ * out, and for k = 1, 2, ... runs `run(ctx)` with the k-th allocation failing.
  * For every run in which an allocation was failed it asserts (cmocka)
  * that run() returned CT_ENOMEM, that verify(ctx) (if not NULL) finds
  * nothing observable changed, and that no allocation made by the library
