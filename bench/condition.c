@@ -1,0 +1,137 @@
+/* bench/condition.c - Condition: two-thread ping-pong over a turn flag.
+ *
+ * Two threads share a lock, a condition and a turn flag; each waits
+ * until it is its turn, flips the turn and notifies, N times. The figure
+ * is one round trip (two hand-offs through the condition).
+ *
+ *   cthreading            ct_condition over a ct_lock
+ *   pthread mutex+cond    pthread_mutex_t + pthread_cond_t
+ *   GLib GMutex+GCond     GMutex + GCond
+ *   python Condition      threading.Condition(threading.Lock())
+ *                         (bench/py/pingpong.py)
+ */
+#include "harness.h"
+
+#include <cthreading/sync.h>
+#include <pthread.h>
+#include <stdio.h>
+
+#ifdef BENCH_HAVE_GLIB
+#include <glib.h>
+#endif
+
+typedef struct pp {
+    long n;
+    int turn;
+#ifdef BENCH_CT_CONDITION
+    ct_lock lock;
+    ct_condition cond;
+#endif
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+#ifdef BENCH_HAVE_GLIB
+    GMutex gmu;
+    GCond gcv;
+#endif
+} pp;
+
+#ifdef BENCH_CT_CONDITION
+static void ct_side(void *ctx, int me) {
+    pp *p = ctx;
+    for (long i = 0; i < p->n; i++) {
+        ct_condition_acquire(&p->cond, CT_FOREVER);
+        while (p->turn != me)
+            ct_condition_wait(&p->cond, CT_FOREVER);
+        p->turn = !me;
+        ct_condition_notify(&p->cond, 1);
+        ct_condition_release(&p->cond);
+    }
+}
+#endif
+
+static void px_side(void *ctx, int me) {
+    pp *p = ctx;
+    for (long i = 0; i < p->n; i++) {
+        pthread_mutex_lock(&p->mu);
+        while (p->turn != me)
+            pthread_cond_wait(&p->cv, &p->mu);
+        p->turn = !me;
+        pthread_cond_signal(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+#ifdef BENCH_HAVE_GLIB
+static void gl_side(void *ctx, int me) {
+    pp *p = ctx;
+    for (long i = 0; i < p->n; i++) {
+        g_mutex_lock(&p->gmu);
+        while (p->turn != me)
+            g_cond_wait(&p->gcv, &p->gmu);
+        p->turn = !me;
+        g_cond_signal(&p->gcv);
+        g_mutex_unlock(&p->gmu);
+    }
+}
+#endif
+
+typedef struct rep_arg {
+    long n;
+    void (*side)(void *, int);
+} rep_arg;
+
+static int rep(void *arg, bench_out *out) {
+    rep_arg *a = arg;
+    static pp p;
+    p.n = a->n;
+    p.turn = 0;
+#ifdef BENCH_CT_CONDITION
+    ct_lock_init(&p.lock, 0);
+    ct_condition_init(&p.cond, &p.lock, NULL, 0);
+#endif
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.cv, NULL);
+#ifdef BENCH_HAVE_GLIB
+    g_mutex_init(&p.gmu);
+    g_cond_init(&p.gcv);
+#endif
+    int64_t ns = bench_team(2, a->side, &p);
+#ifdef BENCH_CT_CONDITION
+    ct_condition_destroy(&p.cond);
+    ct_lock_destroy(&p.lock);
+#endif
+    pthread_mutex_destroy(&p.mu);
+    pthread_cond_destroy(&p.cv);
+#ifdef BENCH_HAVE_GLIB
+    g_mutex_clear(&p.gmu);
+    g_cond_clear(&p.gcv);
+#endif
+    if (ns < 0)
+        return -1;
+    out->value[0] = (double)ns / (double)a->n;
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    bench_init(argc, argv, "condition");
+    long n = bench_size(50000, 10000, 200);
+    const char *param = "ping-pong", *metric = "ns/roundtrip";
+#ifdef BENCH_CT_CONDITION
+    rep_arg ct = {n, ct_side};
+    bench_run("cthreading", param, 2, metric, rep, &ct);
+#else
+    bench_skip("cthreading", param, 2, "not built yet");
+#endif
+    rep_arg px = {n, px_side};
+    bench_run("pthread mutex+cond", param, 2, metric, rep, &px);
+#ifdef BENCH_HAVE_GLIB
+    rep_arg gl = {n, gl_side};
+    bench_run("GLib GMutex+GCond", param, 2, metric, rep, &gl);
+#else
+    bench_skip("GLib GMutex+GCond", param, 2, BENCH_GLIB_SKIP);
+#endif
+    char args[64];
+    snprintf(args, sizeof args, "--kind condition --n %ld", n / 5);
+    bench_python("pingpong.py", args, "python Condition");
+    return bench_finish();
+}
