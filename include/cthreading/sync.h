@@ -103,40 +103,46 @@ CT_API bool ct_rlock_is_owned(const ct_rlock *rlock);
 CT_API bool ct_rlock_locked(const ct_rlock *rlock);
 
 /* ------------------------------------------------------------------------
- * Condition (threading.Condition)
+ * Condition (threading.Condition)                             64 bytes
  *
  * A Condition uses a Lock or an RLock given at init, or (when both are
  * NULL) an RLock of its own, as Python does. Waiters are woken in FIFO
- * order; notify(n) wakes the n longest waiting.
+ * order; notify(n) wakes the n longest waiting. Process-shared conditions
+ * (CT_PSHARED) wake only threads that were already waiting when notify
+ * was called, n of them, but not necessarily the longest waiting.
+ * There are no spurious wake-ups: wait returns 0 only when notified.
  * ---------------------------------------------------------------------- */
 
 struct ct__cond_waiter;
 
 typedef struct ct_condition {
-    ct_lock *lock;     /* private: user's Lock, or NULL */
-    ct_rlock *rlock;   /* private: user's RLock, or &own */
-    ct_rlock own;      /* private: the Condition's own RLock */
-    ct_lock guard;     /* private: protects the waiter queue */
-    _Atomic uint32_t seq; /* private: shared-mode wake sequence */
-    uint32_t flags;    /* private */
+    ct_lock *lock;   /* private: user's Lock, or NULL */
+    ct_rlock *rlock; /* private: user's RLock, or NULL for `own` */
+    ct_rlock own;    /* private: the Condition's own RLock */
     struct ct__cond_waiter *head, *tail; /* private: FIFO of waiters */
-    uint32_t nwait;    /* private: shared-mode waiter count */
-    uint32_t nsignal;  /* private: shared-mode pending notifications */
+    _Atomic uint32_t seq;   /* private: shared mode: notify sequence */
+    _Atomic uint32_t nwait; /* private: waiters not yet notified */
+    uint32_t nsignal;       /* private: shared mode: unconsumed notifies */
+    uint32_t flags;         /* private: CT_PSHARED */
 } ct_condition;
 
 /* A Condition with its own RLock (Python's Condition()). */
-#define CT_CONDITION_INIT                                                     \
-    {NULL, NULL, CT_RLOCK_INIT, CT_LOCK_INIT, 0, 0, NULL, NULL, 0, 0}
+#define CT_CONDITION_INIT {NULL, NULL, CT_RLOCK_INIT, NULL, NULL, 0, 0, 0, 0}
+#define CT_CONDITION_INIT_PSHARED                                             \
+    {NULL, NULL, CT_RLOCK_INIT_PSHARED, NULL, NULL, 0, 0, 0, CT_PSHARED}
 
 /* Initialise over `lock` (a Lock) or `rlock` (an RLock); at most one may
  * be non-NULL; both NULL: the condition's own RLock. The lock is not
  * owned by the condition and must outlive it. `flags`: 0 or CT_PSHARED
- * (the given lock must then be process-shared too).
- * Returns 0, CT_EINVAL (NULL cond, both locks given, bad flags). */
+ * (the given lock must then be process-shared too, and the processes must
+ * map the shared memory at the same address, as after fork).
+ * Returns 0, CT_EINVAL (NULL cond, both locks given, bad flags, a private
+ * lock under a CT_PSHARED condition). Does not allocate. */
 CT_API int ct_condition_init(ct_condition *cond, ct_lock *lock,
                              ct_rlock *rlock, int flags);
 
-/* Returns 0, CT_EINVAL for NULL, CT_ESTATE if threads still wait. */
+/* Returns 0, CT_EINVAL for NULL, CT_ESTATE if threads still wait or its
+ * own RLock is held (nothing changes). */
 CT_API int ct_condition_destroy(ct_condition *cond);
 
 /* Acquire / release the underlying lock (`with cond:`); rules as for the
@@ -146,16 +152,20 @@ CT_API int ct_condition_release(ct_condition *cond);
 
 /* Release the lock (every level of an RLock), wait until notified or
  * `timeout` passes, then re-acquire it (restoring the RLock's levels).
- * A negative timeout times out at once. Returns 0 when notified,
+ * A negative timeout times out at once. "Holding" a plain Lock means it
+ * is locked (by anyone), as in Python; an RLock must be owned by the
+ * caller. Does not allocate (a private condition queues a node on the
+ * waiter's own stack). Returns 0 when notified,
  * CT_ETIMEDOUT (Python's False), CT_EPERM if the caller does not hold the
  * lock (nothing waits), CT_EINVAL for NULL/NaN. The lock is held again on
  * every return except CT_EPERM/CT_EINVAL. Thread-safe. */
 CT_API int ct_condition_wait(ct_condition *cond, double timeout);
 
 /* Wait until `pred(arg)` is true (Python's wait_for): checked first, then
- * after every wake-up; one deadline is carried across wake-ups.
- * Returns 0 when the predicate is true, CT_ETIMEDOUT if it is still false
- * when time runs out, CT_EPERM/CT_EINVAL as ct_condition_wait(). */
+ * after every wake-up, always with the lock held; one deadline is carried
+ * across wake-ups. Returns 0 when the predicate is true, CT_ETIMEDOUT if
+ * it is still false when time runs out, CT_EPERM if the lock is not held
+ * (checked before the predicate), CT_EINVAL for NULL cond/pred or NaN. */
 CT_API int ct_condition_wait_for(ct_condition *cond, bool (*pred)(void *arg),
                                  void *arg, double timeout);
 
