@@ -164,9 +164,14 @@ CT_API const char *ct_thread_name(const ct_thread *t);
 CT_API int ct_thread_get_name(const ct_thread *t, char *buf, size_t size);
 
 /* Rename the thread (Thread.name = ...). The name is copied and truncated
- * to CT_NAME_MAX - 1 bytes. The OS name (first 15 bytes, shown by ps, top
- * and gdb) is set by a thread itself: when it starts, and when it renames
- * itself; renaming another running thread changes only the library's name.
+ * to CT_NAME_MAX - 1 bytes.
+ * The OS name (first 15 bytes, shown by ps, top and gdb) is set by a
+ * thread itself, from names the program chose: at start if .name was
+ * given or the name was set before start, and when a running thread
+ * renames itself. Renaming another running thread changes only the
+ * library's name. Default "Thread-N (fn)" names are not given to the OS
+ * (that would cost a syscall per thread); such threads keep the OS name
+ * of the thread that created them, as with pthread_create.
  * Returns 0, CT_EINVAL for NULL `t` or `name`. Thread-safe. */
 CT_API int ct_thread_set_name(ct_thread *t, const char *name);
 

@@ -27,9 +27,10 @@ struct ct_thread {
     _Atomic uint32_t reap;   /* 1 once someone owns pthread_join/detach */
     _Atomic uint32_t name_lock; /* tiny spin lock for name[] */
     _Atomic bool daemon;
-    _Atomic bool os_name_dirty; /* renamed from another thread */
     uint8_t kind;
     bool registered;          /* in the registry list (registry lock) */
+    bool os_name;             /* name chosen by the program (name_lock):
+                                 the thread gives it to the OS too */
     ct_thread_fn fn;
     void *arg;
     const char *target_name;

@@ -37,6 +37,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -102,6 +103,7 @@ int ct_thread_set_name(ct_thread *t, const char *name) {
         return CT_EINVAL;
     ct__word_lock(&t->name_lock);
     snprintf(t->name, sizeof t->name, "%s", name);
+    t->os_name = true;
     ct__word_unlock(&t->name_lock);
     /* The OS name and the core's name (for ct_raise) live in the thread
      * itself; another thread's are set by it when it starts. */
@@ -143,7 +145,8 @@ int ct__thread_make(ct_thread **out, ct_thread_fn fn, void *arg,
     }
     t->target_name = opts->target_name;
     t->stack_size = opts->stack_size;
-    if (opts->name && opts->name[0]) /* Python: "" gets the default */
+    t->os_name = opts->name && opts->name[0];
+    if (t->os_name) /* Python: "" gets the default */
         snprintf(t->name, sizeof t->name, "%s", opts->name);
     else if (opts->target_name)
         snprintf(t->name, sizeof t->name, "Thread-%lu (%s)",
@@ -206,16 +209,29 @@ void ct__thread_release(ct_thread *t) {
 
 /* ------------------------------------------------------ the thread's life */
 
+/* The calling thread's kernel id without a syscall: on Linux the CPU-time
+ * clock of a thread encodes its tid (~tid << 3 | per-thread | SCHED), and
+ * glibc builds it from the tid it already keeps. gettid() otherwise. */
+static long own_native_id(void) {
+#ifdef __linux__
+    clockid_t c;
+    if (pthread_getcpuclockid(pthread_self(), &c) == 0 && (c & 7) == 6)
+        return (long)~(c >> 3);
+#endif
+    return (long)gettid();
+}
+
 static void *bootstrap(void *p) {
     ct_thread *t = p;
     ct__self = t;
     atomic_store_explicit(&t->ident, (unsigned long)pthread_self(),
                           memory_order_relaxed);
-    atomic_store_explicit(&t->native_id, (long)gettid(),
+    atomic_store_explicit(&t->native_id, own_native_id(),
                           memory_order_relaxed);
     ct__word_lock(&t->name_lock);
     ct__set_current_name(t->name);
-    set_os_name(t->name);
+    if (t->os_name) /* a syscall: only for names the program chose */
+        set_os_name(t->name);
     ct__word_unlock(&t->name_lock);
     ct__thread_set_state(t, CT_THREAD_RUNNING);
 
