@@ -1,0 +1,316 @@
+/* Lock, RLock, Condition and lock ordering between processes: objects in
+ * an anonymous shared mapping, initialised with CT_PSHARED, used by a
+ * parent and forked children (waiters sleep in the kernel on the shared
+ * word; a private futex would hang here, and a Condition's waiter nodes
+ * on stacks could not work: shared mode uses its sequence scheme).
+ * No CPython counterpart (multiprocessing.Lock/RLock/Condition wrap
+ * these).  CT_TEST_TIMEOUT 120 */
+#include "stress.h"
+#include "sync_a_util.h"
+
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void *shared_map(size_t size) {
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    assert_true(p != MAP_FAILED);
+    return p;
+}
+
+/* Fork a child running fn(arg); its exit status is fn's result (the
+ * child reports through its status, never through cmocka). */
+static pid_t spawn(int (*fn)(void *), void *arg) {
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(fn(arg));
+    return pid;
+}
+
+static void expect_child_ok(pid_t pid) {
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* ------------------------------------------------------------ Lock */
+
+struct counter {
+    ct_lock lock;
+    ct_rlock rlock;
+    long iters;
+    long value;
+};
+
+static int lock_incr(void *p) {
+    struct counter *c = p;
+    for (long i = 0; i < c->iters; i++) {
+        if (ct_lock_acquire(&c->lock, 30.0) != 0)
+            return 1;
+        c->value++;
+        if (ct_lock_release(&c->lock) != 0)
+            return 2;
+    }
+    return 0;
+}
+
+/* Two processes increment one counter under a pshared Lock: exact. */
+static void test_pshared_lock_counter_is_exact(void **state) {
+    (void)state;
+    struct counter *c = shared_map(sizeof *c);
+    assert_int_equal(ct_lock_init(&c->lock, CT_PSHARED), 0);
+    c->iters = ct_stress_iters(50000);
+    pid_t a = spawn(lock_incr, c), b = spawn(lock_incr, c);
+    assert_int_equal(lock_incr(c), 0);
+    expect_child_ok(a);
+    expect_child_ok(b);
+    assert_int_equal(c->value, 3 * c->iters);
+    assert_false(ct_lock_locked(&c->lock));
+    assert_int_equal(ct__lock_waiters(&c->lock), 0);
+    assert_int_equal(ct_lock_destroy(&c->lock), 0);
+    munmap(c, sizeof *c);
+}
+
+static int hold_lock_then_release_on_signal(void *p) {
+    struct counter *c = p;
+    if (ct_lock_acquire(&c->lock, 0) != 0)
+        return 1;
+    c->value = 1; /* tell the parent: held (plain store, then poll) */
+    __atomic_store_n(&c->iters, 1, __ATOMIC_RELEASE);
+    while (__atomic_load_n(&c->iters, __ATOMIC_ACQUIRE) != 2)
+        sched_yield();
+    return ct_lock_release(&c->lock) == 0 ? 0 : 2;
+}
+
+/* A process waits with a timeout for a lock another process holds; then
+ * any process may release it (and wakes the other's sleeper). */
+static void test_pshared_lock_timeout_and_wakeup_across_processes(
+    void **state) {
+    (void)state;
+    struct counter *c = shared_map(sizeof *c);
+    c->lock = (ct_lock)CT_LOCK_INIT_PSHARED;
+    pid_t child = spawn(hold_lock_then_release_on_signal, c);
+    double end = ct_monotonic() + 30;
+    while (__atomic_load_n(&c->iters, __ATOMIC_ACQUIRE) != 1)
+        assert_true(ct_monotonic() < end);
+    double t1 = ct_monotonic();
+    assert_int_equal(ct_lock_acquire(&c->lock, 0.2), CT_ETIMEDOUT);
+    assert_timeout(ct_monotonic() - t1, 0.2);
+    __atomic_store_n(&c->iters, 2, __ATOMIC_RELEASE);
+    assert_int_equal(ct_lock_acquire(&c->lock, 30.0), 0); /* woken */
+    expect_child_ok(child);
+    assert_int_equal(ct_lock_release(&c->lock), 0);
+    munmap(c, sizeof *c);
+}
+
+/* ----------------------------------------------------------- RLock */
+
+static int rlock_incr(void *p) {
+    struct counter *c = p;
+    for (long i = 0; i < c->iters; i++) {
+        if (ct_rlock_acquire(&c->rlock, 30.0) != 0 ||
+            ct_rlock_acquire(&c->rlock, 30.0) != 0)
+            return 1;
+        c->value++;
+        if (ct_rlock_release(&c->rlock) != 0 ||
+            ct_rlock_release(&c->rlock) != 0)
+            return 2;
+    }
+    return 0;
+}
+
+static int rlock_not_owner(void *p) {
+    struct counter *c = p;
+    /* the parent owns it: our thread id differs, so not ours */
+    if (ct_rlock_is_owned(&c->rlock))
+        return 1;
+    if (ct_rlock_release(&c->rlock) != CT_EPERM)
+        return 2;
+    if (ct_rlock_acquire(&c->rlock, 0) != CT_ETIMEDOUT)
+        return 3;
+    return 0;
+}
+
+static void test_pshared_rlock_counter_and_ownership(void **state) {
+    (void)state;
+    struct counter *c = shared_map(sizeof *c);
+    assert_int_equal(ct_rlock_init(&c->rlock, CT_PSHARED), 0);
+    c->iters = ct_stress_iters(20000);
+    pid_t a = spawn(rlock_incr, c);
+    assert_int_equal(rlock_incr(c), 0);
+    expect_child_ok(a);
+    assert_int_equal(c->value, 2 * c->iters);
+    assert_false(ct_rlock_locked(&c->rlock));
+    /* ownership is per thread id, across processes */
+    assert_int_equal(ct_rlock_acquire(&c->rlock, 0), 0);
+    expect_child_ok(spawn(rlock_not_owner, c));
+    assert_int_equal(ct_rlock_release(&c->rlock), 0);
+    munmap(c, sizeof *c);
+}
+
+/* ------------------------------------------------------- Condition */
+
+struct mailbox {
+    ct_lock lock;
+    ct_condition cond;
+    long items;
+    long slot;
+    long sum;
+};
+
+static int mb_produce(void *p) {
+    struct mailbox *m = p;
+    for (long i = 1; i <= m->items; i++) {
+        if (ct_condition_acquire(&m->cond, 30.0) != 0)
+            return 1;
+        while (m->slot != 0)
+            if (ct_condition_wait(&m->cond, 30.0) != 0)
+                return 2;
+        m->slot = i;
+        if (ct_condition_notify(&m->cond, 1) < 0)
+            return 3;
+        if (ct_condition_release(&m->cond) != 0)
+            return 4;
+    }
+    return 0;
+}
+
+static void mailbox_between_processes(struct mailbox *m) {
+    pid_t child = spawn(mb_produce, m);
+    for (long i = 1; i <= m->items; i++) {
+        assert_int_equal(ct_condition_acquire(&m->cond, 30.0), 0);
+        while (m->slot == 0)
+            assert_int_equal(ct_condition_wait(&m->cond, 30.0), 0);
+        assert_int_equal(m->slot, i);
+        m->sum += m->slot;
+        m->slot = 0;
+        assert_true(ct_condition_notify(&m->cond, 1) >= 0);
+        assert_int_equal(ct_condition_release(&m->cond), 0);
+    }
+    expect_child_ok(child);
+    assert_int_equal(m->sum, m->items * (m->items + 1) / 2);
+    assert_int_equal(atomic_load(&m->cond.nwait), 0);
+    assert_int_equal(m->cond.nsignal, 0);
+}
+
+/* A one-slot handoff between two processes over a pshared Lock: every
+ * item once, in order; a lost wake-up would hang (30 s timeouts). */
+static void test_pshared_condition_handoff_over_lock(void **state) {
+    (void)state;
+    struct mailbox *m = shared_map(sizeof *m);
+    assert_int_equal(ct_lock_init(&m->lock, CT_PSHARED), 0);
+    assert_int_equal(ct_condition_init(&m->cond, &m->lock, NULL, CT_PSHARED),
+                     0);
+    m->items = ct_stress_iters(5000);
+    mailbox_between_processes(m);
+    munmap(m, sizeof *m);
+}
+
+/* The same over the condition's own RLock, from the static initialiser. */
+static void test_pshared_condition_handoff_own_rlock(void **state) {
+    (void)state;
+    struct mailbox *m = shared_map(sizeof *m);
+    m->cond = (ct_condition)CT_CONDITION_INIT_PSHARED;
+    m->items = ct_stress_iters(5000);
+    mailbox_between_processes(m);
+    munmap(m, sizeof *m);
+}
+
+struct gate {
+    ct_condition cond;
+    int open;
+    atomic_int waiting_children;
+};
+
+static bool is_open(void *p) {
+    return ((struct gate *)p)->open;
+}
+
+static int gate_child(void *p) {
+    struct gate *g = p;
+    if (ct_condition_acquire(&g->cond, 30.0) != 0)
+        return 1;
+    atomic_fetch_add(&g->waiting_children, 1);
+    int rc = ct_condition_wait_for(&g->cond, is_open, g, 30.0);
+    ct_condition_release(&g->cond);
+    return rc == 0 ? 0 : 2;
+}
+
+/* notify_all wakes waiters in several processes at once */
+static void test_pshared_notify_all_wakes_every_process(void **state) {
+    (void)state;
+    struct gate *g = shared_map(sizeof *g);
+    g->cond = (ct_condition)CT_CONDITION_INIT_PSHARED;
+    pid_t kids[3];
+    for (int i = 0; i < 3; i++)
+        kids[i] = spawn(gate_child, g);
+    double end = ct_monotonic() + 30;
+    while (atomic_load(&g->cond.nwait) < 3)
+        assert_true(ct_monotonic() < end);
+    CT_WITH(&g->cond) {
+        g->open = 1;
+        assert_int_equal(ct_condition_notify_all(&g->cond), 3);
+    }
+    for (int i = 0; i < 3; i++)
+        expect_child_ok(kids[i]);
+    assert_int_equal(atomic_load(&g->cond.nwait), 0);
+    assert_int_equal(g->cond.nsignal, 0);
+    munmap(g, sizeof *g);
+}
+
+/* --------------------------------------------------- lock ordering */
+
+struct bank {
+    ct_lock lock[2];
+    long balance[2];
+    long iters;
+    atomic_int next_dir;
+};
+
+static int transfer(void *p) {
+    struct bank *b = p;
+    int dir = atomic_fetch_add(&b->next_dir, 1) % 2; /* opposite ways */
+    for (long i = 0; i < b->iters; i++) {
+        int from = (int)((i + dir) % 2), to = 1 - from;
+        ct_lock *set[2] = {&b->lock[from], &b->lock[to]};
+        if (ct_lock_acquire_all(set, 2, 30.0) != 0)
+            return 1;
+        b->balance[from] -= 5;
+        b->balance[to] += 5;
+        if (ct_lock_release_all(set, 2) != 0)
+            return 2;
+    }
+    return 0;
+}
+
+static void test_pshared_lock_ordering_between_processes(void **state) {
+    (void)state;
+    struct bank *b = shared_map(sizeof *b);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(ct_lock_init(&b->lock[i], CT_PSHARED), 0);
+        b->balance[i] = 500;
+    }
+    b->iters = ct_stress_iters(10000);
+    pid_t k1 = spawn(transfer, b), k2 = spawn(transfer, b);
+    expect_child_ok(k1);
+    expect_child_ok(k2);
+    assert_int_equal(b->balance[0] + b->balance[1], 1000);
+    munmap(b, sizeof *b);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pshared_lock_counter_is_exact),
+        cmocka_unit_test(
+            test_pshared_lock_timeout_and_wakeup_across_processes),
+        cmocka_unit_test(test_pshared_rlock_counter_and_ownership),
+        cmocka_unit_test(test_pshared_condition_handoff_over_lock),
+        cmocka_unit_test(test_pshared_condition_handoff_own_rlock),
+        cmocka_unit_test(test_pshared_notify_all_wakes_every_process),
+        cmocka_unit_test(test_pshared_lock_ordering_between_processes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
