@@ -253,41 +253,67 @@ CT_API int ct_bounded_semaphore_value(const ct_bounded_semaphore *sem);
 
 /* ------------------------------------------------------------------------
  * Event (threading.Event)                                     8 bytes
+ *
+ * A flag threads wait for. See docs/event.md.
  * ---------------------------------------------------------------------- */
 
 typedef struct ct_event {
-    _Atomic uint32_t state; /* private: set bit, waiters bit, generation */
-    uint32_t flags;         /* private */
+    _Atomic uint32_t state; /* private: set bit, sleepers bit, generation */
+    _Atomic uint32_t aux;   /* private: CT_PSHARED, destroyed, waiters */
 } ct_event;
 
 #define CT_EVENT_INIT {0, 0}
 #define CT_EVENT_INIT_PSHARED {0, CT_PSHARED}
 
-CT_API int ct_event_init(ct_event *ev, int flags); /* 0 or CT_EINVAL */
-CT_API int ct_event_destroy(ct_event *ev);         /* CT_ESTATE: waiters */
+/* Initialise, unset. `flags`: 0 or CT_PSHARED. Returns 0, CT_EINVAL for
+ * NULL or bad flags. Not thread-safe. Does not allocate. */
+CT_API int ct_event_init(ct_event *ev, int flags);
 
-/* Set the flag and wake every waiter (also those whose wait overlaps a
- * quick set+clear). Memory order: release. Returns 0 or CT_EINVAL. */
+/* Check nobody waits and make the event unusable (later calls return
+ * CT_EINVAL, is_set false) until re-initialised. Returns 0, CT_EINVAL for
+ * NULL or already destroyed, CT_ESTATE if threads wait (nothing changes). */
+CT_API int ct_event_destroy(ct_event *ev);
+
+/* Set the flag and wake every waiter, also those whose wait overlaps a
+ * quick set+clear: they return 0 although the flag is clear again when
+ * they look (Python's gh-57711 guarantee). Setting a set event changes
+ * nothing. Returns 0 or CT_EINVAL (NULL, destroyed). Memory order:
+ * release (what the setter wrote is visible to the threads it releases).
+ * Thread-safe. Makes a system call only when a waiter sleeps. */
 CT_API int ct_event_set(ct_event *ev);
 
-/* Reset the flag. Returns 0 or CT_EINVAL. */
+/* Reset the flag; later waits block until the next set. Returns 0 or
+ * CT_EINVAL (NULL, destroyed). Thread-safe. */
 CT_API int ct_event_clear(ct_event *ev);
 
-/* True if set (acquire load). NULL: false. */
+/* True if set (acquire load). NULL or destroyed: false. Thread-safe. */
 CT_API bool ct_event_is_set(const ct_event *ev);
 
-/* Wait until set or `timeout` passes (negative: time out at once).
- * Returns 0 if the flag was set (Python's True), CT_ETIMEDOUT (False),
- * CT_EINVAL for NULL or NaN. Memory order: acquire. Thread-safe. */
+/* Wait until the flag is set or `timeout` seconds pass (CT_FOREVER: no
+ * limit; 0: just look; negative: time out at once, as Python).
+ * Returns 0 if the flag was set (Python's True) - also when a set+clear
+ * happened while waiting - CT_ETIMEDOUT (Python's False), CT_EINVAL for
+ * NULL, NaN or a destroyed event. Memory order: acquire. Thread-safe. */
 CT_API int ct_event_wait(ct_event *ev, double timeout);
 
 /* ------------------------------------------------------------------------
- * Barrier (threading.Barrier)
+ * Barrier (threading.Barrier)                                40 bytes
+ *
+ * `parties` threads meet: each wait() blocks until all have arrived, then
+ * all go on together, and the barrier is ready for the next round. The
+ * state machine is Python's: filling -> (action) -> draining -> filling;
+ * broken after abort(), a timed-out wait or a failing action; resetting
+ * while waiters leave after reset(). Threads of the next round arriving
+ * while the last round drains wait until it has drained.
+ * See docs/barrier.md.
  * ---------------------------------------------------------------------- */
 
 typedef struct ct_barrier_options {
-    int (*action)(void *arg); /* run by one thread when all arrive; a
-                                 negative return breaks the barrier */
+    int (*action)(void *arg); /* run by one thread when all arrive, before
+                                 any is released; a negative return breaks
+                                 the barrier. It must not wait on, abort or
+                                 reset its own barrier (it would wait for
+                                 itself: a deadlock, as in Python). */
     void *arg;                /* passed to action */
     double timeout;           /* default for wait; 0 means none (Python's
                                  None): pass a tiny value to time out
@@ -296,49 +322,82 @@ typedef struct ct_barrier_options {
 } ct_barrier_options;
 
 typedef struct ct_barrier {
-    _Atomic uint32_t state;   /* private */
-    _Atomic uint32_t count;   /* private */
-    _Atomic uint32_t waiting; /* private */
-    uint32_t parties;         /* private */
-    ct_barrier_options opt;   /* private */
+    _Atomic uint32_t state;   /* private: phase (2 bits) | count << 2 */
+    _Atomic uint32_t seq;     /* private: wake sequence | sleepers bit */
+    uint32_t parties;         /* private: 0 once destroyed */
+    uint32_t flags;           /* private: CT_PSHARED */
+    int (*action)(void *arg); /* private */
+    void *arg;                /* private */
+    double timeout;           /* private: default timeout, 0: none */
 } ct_barrier;
 
+/* The largest number of parties. */
+#define CT_BARRIER_MAX_PARTIES 0x3fffffff
+
+/* Static initialisers (no action, no default timeout). A barrier with
+ * parties < 1 answers CT_EINVAL to every call. */
+#define CT_BARRIER_INIT(parties) {0, 0, (uint32_t)(parties), 0, NULL, NULL, 0}
+#define CT_BARRIER_INIT_PSHARED(parties)                                      \
+    {0, 0, (uint32_t)(parties), CT_PSHARED, NULL, NULL, 0}
+
 /* ct_barrier_init(b, parties, .action = f, .arg = x, .timeout = 1.0)
- * Returns 0, CT_EVALUE if parties < 1, CT_EINVAL for NULL, NaN or negative
- * timeout, bad flags. A process-shared barrier's action pointer is only
- * valid in processes that share the code mapping (fork). */
+ * `opt` may be NULL (all defaults). Returns 0, CT_EVALUE if parties < 1
+ * or above CT_BARRIER_MAX_PARTIES (Python's ValueError), CT_EINVAL for
+ * NULL `b`, a NaN or negative timeout, bad flags. A process-shared
+ * barrier's action pointer is only valid in processes that share the code
+ * mapping (fork). Not thread-safe. Does not allocate. */
 CT_API int ct_barrier_init_opt(ct_barrier *b, int parties,
                                const ct_barrier_options *opt);
 #define ct_barrier_init(b, parties, ...)                                      \
     ct_barrier_init_opt((b), (parties),                                       \
                         &(const ct_barrier_options){__VA_ARGS__})
 
-CT_API int ct_barrier_destroy(ct_barrier *b); /* CT_ESTATE: waiters */
+/* Check no thread is inside and make the barrier unusable (every later
+ * call returns CT_EINVAL) until re-initialised. Returns 0, CT_EINVAL for
+ * NULL or already destroyed, CT_ESTATE if threads wait in it or are still
+ * leaving it (nothing changes). A broken barrier may be destroyed. */
+CT_API int ct_barrier_destroy(ct_barrier *b);
 
 /* Wait for all parties, with the barrier's default timeout.
- * Returns this thread's index 0..parties-1 (one thread gets each), or
- * CT_EBROKEN if the barrier is or becomes broken (abort, reset while
- * waiting, timeout of any waiter, failing action), or the action's own
- * negative code in the thread that ran a failing action.
- * A timed-out wait breaks the barrier for everyone (CT_EBROKEN, as
- * Python raises BrokenBarrierError). Thread-safe. */
+ * Returns this thread's index 0..parties-1 (one thread gets each; the
+ * last to arrive gets parties-1 and runs the action), or CT_EBROKEN if the
+ * barrier is or becomes broken (abort, reset while waiting, timeout of
+ * any waiter, failing action), or the action's own negative code in the
+ * thread that ran a failing action; CT_EINVAL for NULL or a destroyed
+ * barrier. A timed-out wait breaks the barrier for everyone (CT_EBROKEN,
+ * as Python raises BrokenBarrierError). Memory order: everything each
+ * thread did before wait() (and the action) happens before everything
+ * any thread does after a successful wait(). Thread-safe. */
 CT_API int ct_barrier_wait(ct_barrier *b);
 
-/* As ct_barrier_wait() with an explicit `timeout` (CT_FOREVER: none;
- * negative: times out at once and breaks the barrier). NaN: CT_EINVAL. */
+/* As ct_barrier_wait() with an explicit `timeout` (CT_FOREVER: none; 0 or
+ * negative: unless this thread completes the round, time out at once and
+ * break the barrier). NaN: CT_EINVAL. */
 CT_API int ct_barrier_wait_timeout(ct_barrier *b, double timeout);
 
 /* Put the barrier in the broken state; current and future waiters get
- * CT_EBROKEN until ct_barrier_reset(). Returns 0 or CT_EINVAL. */
+ * CT_EBROKEN until ct_barrier_reset(). If the action is running, waits
+ * for it to finish first (Python: the action holds the barrier's lock).
+ * Returns 0, CT_EINVAL for NULL or destroyed. Thread-safe. */
 CT_API int ct_barrier_abort(ct_barrier *b);
 
-/* Return to the empty state; threads waiting get CT_EBROKEN.
- * Returns 0 or CT_EINVAL. */
+/* Return to the empty state (Python's reset()): threads waiting get
+ * CT_EBROKEN, and once they have left the barrier is usable again
+ * (new arrivals wait for that). Also repairs a broken barrier. A reset
+ * while the last round drains changes nothing. Waits for a running
+ * action, as abort. Returns 0, CT_EINVAL for NULL or destroyed. */
 CT_API int ct_barrier_reset(ct_barrier *b);
 
+/* True if broken (a snapshot). NULL or destroyed: false. */
 CT_API bool ct_barrier_broken(const ct_barrier *b);
-CT_API int ct_barrier_n_waiting(const ct_barrier *b); /* or CT_EINVAL */
-CT_API int ct_barrier_parties(const ct_barrier *b);   /* or CT_EINVAL */
+
+/* The number of threads waiting for the current round to fill (0 while
+ * draining, resetting or broken), a snapshot; CT_EINVAL for NULL or
+ * destroyed. */
+CT_API int ct_barrier_n_waiting(const ct_barrier *b);
+
+/* The number of parties; CT_EINVAL for NULL or destroyed. */
+CT_API int ct_barrier_parties(const ct_barrier *b);
 
 /* ------------------------------------------------------------------------
  * once: thread-safe one-time initialisation (the thread-safe singleton)
