@@ -40,6 +40,18 @@ ct_excepthook_fn ct_thread_get_excepthook(void **ctx) {
     return fn;
 }
 
+/* A fork while another thread swaps the hook must not leave the child
+ * with a lock nobody will release. */
+static void fork_prepare(void) { ct__word_lock(&hook_lock); }
+static void fork_parent(void) { ct__word_unlock(&hook_lock); }
+static void fork_child(void) {
+    atomic_store_explicit(&hook_lock, 0, memory_order_relaxed);
+}
+
+__attribute__((constructor)) static void excepthook_init(void) {
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
 void ct__excepthook_report(const ct_exception *exc, ct_thread *t) {
     void *ctx;
     ct_excepthook_fn fn = ct_thread_get_excepthook(&ctx);

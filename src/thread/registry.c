@@ -211,6 +211,8 @@ static void fork_child(void) {
         ct_thread *next = t->next;
         t->prev = t->next = NULL;
         t->registered = false;
+        /* a thread that does not exist here may have held it */
+        atomic_store_explicit(&t->name_lock, 0, memory_order_relaxed);
         if (t != self) {
             /* It does not exist here: finished, never to be joined, and
              * the reference its thread held is dropped for it. */
