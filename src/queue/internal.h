@@ -47,12 +47,16 @@ struct ct_queue {
     char pad1[56];
     _Atomic uint64_t deq; /* ring: next position to get */
     char pad2[56];
-    /* Waiter counts, read lock-free by the ring's fast paths. */
+    /* Read on every ring operation, written only when threads wait. */
     _Atomic uint32_t n_getwait, n_putwait;
-    _Atomic uint32_t n_joinwait, join_gen; /* join parks on join_gen */
-    _Atomic int64_t unfinished;
     _Atomic bool shut;
-    char pad3[40];
+    char pad3[52];
+    /* Task tracking: unfinished = puts - done. A ring counts its puts in
+     * enq (no extra write per put); the store counts them in `puts`. */
+    _Atomic int64_t done; /* task_done calls + items discarded */
+    _Atomic int64_t puts; /* store only; under mu */
+    _Atomic uint32_t n_joinwait, join_gen; /* join parks on join_gen */
+    char pad4[40];
     _Atomic uint32_t mu; /* internal lock: waiter lists, store */
     ct__qlist getters, putters;
     /* store back-end, under mu (count is also read lock-free) */

@@ -3,16 +3,20 @@
  * Put and get go to one of two back-ends (ring.c for a bounded FIFO
  * queue, store.c for the others); this file holds what they share.
  *
- * Task tracking (Python's unfinished_tasks), lock-free:
- *     unfinished   +1 by each put (before the item is visible to a get),
- *                  -1 by each task_done (CAS: never below 0: CT_EVALUE),
- *                  -min(n, unfinished) by an immediate shutdown that
- *                  discards n items.
- *     join         n_joinwait++, then loops { g = join_gen;
- *                  if unfinished == 0: done; park on join_gen while == g }
- *     reaching 0   if n_joinwait != 0: join_gen++, wake every joiner.
- * The decrement/n_joinwait load and n_joinwait++/unfinished load are
- * seq_cst, so a joiner either sees 0 or is seen and woken.
+ * Task tracking (Python's unfinished_tasks), lock-free, with no extra
+ * shared write on the put path:
+ *     unfinished = puts - done
+ *     puts   the ring's enqueue position (each claim is a put), or the
+ *            store's `puts` counter (written under mu)
+ *     done   +1 by each task_done (CAS, only while done < puts, else
+ *            CT_EVALUE), +min(n, unfinished) by an immediate shutdown
+ *            that discards n items
+ *     join   n_joinwait++, then loops { g = join_gen;
+ *            if unfinished == 0: return; park on join_gen while == g }
+ *     a task_done or shutdown that sees unfinished reach 0 with
+ *     n_joinwait != 0: join_gen++, wake every joiner.
+ * The done CAS, the puts and n_joinwait loads and the joiner's
+ * n_joinwait++ are seq_cst, so a joiner either sees 0 or is woken.
  *
  * Shutdown: `shut` is set (seq_cst), then for the ring the shutdown bit
  * of enq (every later put fails at its CAS); an immediate shutdown then
@@ -58,14 +62,29 @@ static void release_joiners(ct_queue *q) {
     }
 }
 
+static inline int64_t puts_of(const ct_queue *q) {
+    if (q->is_ring)
+        return (int64_t)(atomic_load_explicit(&q->enq, memory_order_seq_cst) &
+                         ~CT__QSHUT);
+    return atomic_load_explicit(&q->puts, memory_order_seq_cst);
+}
+
+static inline int64_t unfinished(const ct_queue *q) {
+    /* done first: puts only grows, so the difference is never negative */
+    int64_t d = atomic_load_explicit(&q->done, memory_order_seq_cst);
+    return puts_of(q) - d;
+}
+
 void ct__qdiscarded(ct_queue *q, long n) {
-    int64_t u = atomic_load_explicit(&q->unfinished, memory_order_relaxed);
-    int64_t v;
+    int64_t d = atomic_load_explicit(&q->done, memory_order_relaxed);
+    int64_t u;
     do {
-        v = u > n ? u - n : 0;
+        u = puts_of(q) - d;
+        if (u > n)
+            u = n;
     } while (!atomic_compare_exchange_weak_explicit(
-        &q->unfinished, &u, v, memory_order_seq_cst, memory_order_relaxed));
-    if (v == 0)
+        &q->done, &d, d + u, memory_order_seq_cst, memory_order_relaxed));
+    if (unfinished(q) == 0)
         release_joiners(q);
 }
 
@@ -226,14 +245,13 @@ long ct_queue_maxsize(const ct_queue *q) { return q ? q->maxsize : CT_EINVAL; }
 int ct_queue_task_done(ct_queue *q) {
     if (!q || !q->tracked)
         return CT_EINVAL;
-    int64_t u = atomic_load_explicit(&q->unfinished, memory_order_relaxed);
+    int64_t d = atomic_load_explicit(&q->done, memory_order_relaxed);
     do {
-        if (u <= 0)
-            return CT_EVALUE;
+        if (d >= puts_of(q))
+            return CT_EVALUE; /* task_done() called too many times */
     } while (!atomic_compare_exchange_weak_explicit(
-        &q->unfinished, &u, u - 1, memory_order_seq_cst,
-        memory_order_relaxed));
-    if (u == 1)
+        &q->done, &d, d + 1, memory_order_seq_cst, memory_order_relaxed));
+    if (puts_of(q) == d + 1)
         release_joiners(q);
     return 0;
 }
@@ -245,17 +263,17 @@ int ct_queue_join(ct_queue *q, double timeout) {
     int r = ct_deadline_init(&dl, timeout, CT_NEG_EXPIRED);
     if (r)
         return r;
-    if (atomic_load_explicit(&q->unfinished, memory_order_seq_cst) == 0)
+    if (unfinished(q) == 0)
         return 0;
     atomic_fetch_add_explicit(&q->n_joinwait, 1, memory_order_seq_cst);
     for (;;) {
         uint32_t g = atomic_load_explicit(&q->join_gen, memory_order_seq_cst);
-        if (atomic_load_explicit(&q->unfinished, memory_order_seq_cst) == 0) {
+        if (unfinished(q) == 0) {
             r = 0;
             break;
         }
         if (ct_park_wait(&q->join_gen, g, &dl, 0) == CT_ETIMEDOUT) {
-            r = atomic_load_explicit(&q->unfinished, memory_order_seq_cst)
+            r = unfinished(q)
                     ? CT_ETIMEDOUT
                     : 0;
             break;
@@ -268,7 +286,7 @@ int ct_queue_join(ct_queue *q, double timeout) {
 long ct_queue_unfinished_tasks(const ct_queue *q) {
     if (!q)
         return CT_EINVAL;
-    return (long)atomic_load_explicit(&q->unfinished, memory_order_seq_cst);
+    return (long)unfinished(q);
 }
 
 int ct_queue_shutdown(ct_queue *q, bool immediate) {

@@ -72,9 +72,6 @@ int ct__ring_try_put(ct_queue *q, const void *src) {
             if (atomic_compare_exchange_weak_explicit(&q->enq, &pos, pos + 1,
                                                       memory_order_relaxed,
                                                       memory_order_relaxed)) {
-                if (q->tracked) /* relaxed: published by the seq store */
-                    atomic_fetch_add_explicit(&q->unfinished, 1,
-                                              memory_order_relaxed);
                 copy(s + 8, src, q->isz);
                 atomic_store_explicit(seqp(s), pos + 1, memory_order_seq_cst);
                 return 0;

@@ -179,9 +179,8 @@ int ct__store_put(ct_queue *q, const void *src, double timeout) {
         size_t n = atomic_load_explicit(&q->count, memory_order_relaxed);
         if (q->maxsize == 0 || n < (size_t)q->maxsize) {
             if ((r = push(q, src)) == 0) {
-                if (q->tracked)
-                    atomic_fetch_add_explicit(&q->unfinished, 1,
-                                              memory_order_relaxed);
+                /* seq_cst: read by task_done/join without mu */
+                atomic_fetch_add_explicit(&q->puts, 1, memory_order_seq_cst);
                 wake = ct__qlist_wake_head(&q->getters, &q->n_getwait);
             }
             break;

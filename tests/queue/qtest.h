@@ -21,17 +21,17 @@
 #define I(x) ((void *)(intptr_t)(x))
 #define V(p) ((intptr_t)(p))
 
-static int cmp_int(const void *a, const void *b) {
+static inline int cmp_int(const void *a, const void *b) {
     intptr_t x = V(a), y = V(b);
     return (x > y) - (x < y);
 }
 
 /* The kind the current group runs with (Python's type2test). */
-static ct_queue_kind qt_kind;
+static ct_queue_kind qt_kind __attribute__((unused));
 
-static int qt_fifo(void **s) { (void)s; qt_kind = CT_QUEUE_FIFO; return 0; }
-static int qt_lifo(void **s) { (void)s; qt_kind = CT_QUEUE_LIFO; return 0; }
-static int qt_prio(void **s) { (void)s; qt_kind = CT_QUEUE_PRIORITY; return 0; }
+static inline int qt_fifo(void **s) { (void)s; qt_kind = CT_QUEUE_FIFO; return 0; }
+static inline int qt_lifo(void **s) { (void)s; qt_kind = CT_QUEUE_LIFO; return 0; }
+static inline int qt_prio(void **s) { (void)s; qt_kind = CT_QUEUE_PRIORITY; return 0; }
 
 static inline ct_queue *mk(long maxsize) {
     ct_queue *q = ct_queue_new(.maxsize = maxsize, .kind = qt_kind,

@@ -1,0 +1,223 @@
+/* Stress: P producers x C consumers through small queues, every item
+ * received exactly once (a per-item mark, the count and the sum), on raw
+ * pthreads the library did not create (ct_stress_run). The size scales
+ * with CT_STRESS: the default moves 200,000 items per configuration so
+ * the TSan build finishes quickly; CT_STRESS=50 moves 10 million.
+ * In the spirit of test_queue.py's test_many_threads(_nonblock/_timeout)
+ * and the multi-producer/consumer shutdown case.
+ * CT_TEST_TIMEOUT 300 */
+#include <cthreading.h>
+
+#include "qtest.h"
+#include "stress.h"
+
+struct run {
+    ct_queue *q;
+    int producers, consumers;
+    long total;          /* items to move */
+    double timeout;      /* CT_FOREVER, or small: loop on FULL/EMPTY */
+    bool by_value;
+    atomic_uchar *seen;  /* seen[i]: times item i+1 was received */
+    atomic_long received, sum, claimed;
+};
+
+struct rec {
+    long id;
+    long twice; /* 2 * id: checks the copy is whole */
+    char pad[8];
+};
+
+static void put_item(struct run *r, long id) {
+    int rc;
+    do {
+        if (r->by_value) {
+            struct rec x = {id, 2 * id, {0}};
+            rc = ct_queue_put_copy(r->q, &x, r->timeout);
+        } else {
+            rc = ct_queue_put(r->q, I(id), r->timeout);
+        }
+    } while (rc == CT_EFULL);
+    assert_int_equal(rc, 0);
+}
+
+static long get_item(struct run *r) {
+    int rc;
+    long id;
+    do {
+        if (r->by_value) {
+            struct rec x;
+            rc = ct_queue_get_copy(r->q, &x, r->timeout);
+            id = x.id;
+            if (rc == 0)
+                assert_int_equal(x.twice, 2 * x.id);
+        } else {
+            void *p;
+            rc = ct_queue_get(r->q, &p, r->timeout);
+            id = V(p);
+        }
+    } while (rc == CT_EEMPTY);
+    assert_int_equal(rc, 0);
+    return id;
+}
+
+static void body(void *ctx, int index) {
+    struct run *r = ctx;
+    if (index < r->producers) {
+        for (long i = index; i < r->total; i += r->producers)
+            put_item(r, i + 1);
+        return;
+    }
+    /* Consumers claim one get each until `total` are claimed (a None
+     * sentinel would come out early from a LIFO or priority queue). */
+    long n = 0, sum = 0;
+    while (atomic_fetch_add(&r->claimed, 1) < r->total) {
+        long id = get_item(r);
+        atomic_fetch_add_explicit(&r->seen[id - 1], 1, memory_order_relaxed);
+        n++;
+        sum += id;
+    }
+    atomic_fetch_add(&r->received, n);
+    atomic_fetch_add(&r->sum, sum);
+}
+
+static void move_items(ct_queue_kind kind, long maxsize, int p, int c,
+                       long total, double timeout, bool by_value) {
+    struct run r = {.producers = p, .consumers = c, .total = total,
+                    .timeout = timeout, .by_value = by_value};
+    r.q = ct_queue_new(.maxsize = maxsize, .kind = kind, .compare = cmp_int,
+                       .item_size = by_value ? sizeof(struct rec) : 0);
+    assert_non_null(r.q);
+    r.seen = calloc((size_t)total, 1);
+    assert_non_null(r.seen);
+    assert_int_equal(ct_stress_run(p + c, body, &r), 0);
+    assert_int_equal(atomic_load(&r.received), total);
+    assert_int_equal(atomic_load(&r.sum), total * (total + 1) / 2);
+    for (long i = 0; i < total; i++)
+        if (atomic_load(&r.seen[i]) != 1)
+            fail_msg("item %ld received %d times", i + 1,
+                     (int)atomic_load(&r.seen[i]));
+    assert_int_equal(ct_queue_qsize(r.q), 0);
+    assert_int_equal(atomic_load(&r.q->n_getwait), 0);
+    assert_int_equal(atomic_load(&r.q->n_putwait), 0);
+    free(r.seen);
+    ct_queue_free(r.q);
+}
+
+/* 200,000 by default; CT_STRESS=50 gives 10,000,000 items. */
+static long items(void) { return ct_stress_iters(200000); }
+
+static void test_ring_moves_every_item_exactly_once(void **s) {
+    (void)s;
+    static const int pc[][2] = {{1, 1}, {2, 2}, {4, 4}, {1, 4}, {4, 1}};
+    for (size_t i = 0; i < sizeof pc / sizeof pc[0]; i++)
+        move_items(CT_QUEUE_FIFO, 16, pc[i][0], pc[i][1], items(), CT_FOREVER,
+                   false);
+}
+
+static void test_ring_of_two_slots_under_contention(void **s) {
+    (void)s;
+    move_items(CT_QUEUE_FIFO, 2, 3, 3, items() / 4, CT_FOREVER, false);
+    move_items(CT_QUEUE_FIFO, 3, 3, 3, items() / 4, CT_FOREVER, false);
+}
+
+static void test_ring_by_value_items(void **s) {
+    (void)s;
+    move_items(CT_QUEUE_FIFO, 8, 3, 3, items() / 2, CT_FOREVER, true);
+}
+
+/* test_many_threads_timeout: gets and puts with short timeouts. */
+static void test_ring_with_timeouts(void **s) {
+    (void)s;
+    move_items(CT_QUEUE_FIFO, 4, 3, 3, items() / 4, 0.001, false);
+}
+
+/* test_many_threads_nonblock: _nowait in a loop. */
+static void test_ring_nowait(void **s) {
+    (void)s;
+    move_items(CT_QUEUE_FIFO, 8, 2, 2, items() / 4, 0, false);
+}
+
+static void test_store_kinds_move_every_item_exactly_once(void **s) {
+    (void)s;
+    long n = items() / 4;
+    move_items(CT_QUEUE_FIFO, 0, 3, 3, n, CT_FOREVER, false);
+    move_items(CT_QUEUE_FIFO, 1, 2, 2, n / 4, CT_FOREVER, false);
+    move_items(CT_QUEUE_LIFO, 8, 3, 3, n, CT_FOREVER, false);
+    move_items(CT_QUEUE_PRIORITY, 8, 3, 3, n, CT_FOREVER, false);
+    move_items(CT_QUEUE_SIMPLE, 0, 3, 3, n, CT_FOREVER, false);
+    move_items(CT_QUEUE_LIFO, 8, 2, 2, n / 2, 0.001, true);
+}
+
+/* Shutdown in the middle of traffic: every put that succeeded is either
+ * received by a get or passed to the destructor, exactly once. */
+struct shut_run {
+    ct_queue *q;
+    int producers;
+    bool immediate;
+    long stop_after;
+    atomic_long put_ok, got, destroyed, next;
+};
+
+static struct shut_run *shut_ctx;
+
+static void shut_destroy(void *item) {
+    (void)item;
+    atomic_fetch_add(&shut_ctx->destroyed, 1);
+}
+
+static void shut_body(void *ctx, int index) {
+    struct shut_run *r = ctx;
+    if (index < r->producers) {
+        for (;;) {
+            long id = atomic_fetch_add(&r->next, 1) + 1;
+            int rc = ct_queue_put(r->q, I(id), CT_FOREVER);
+            if (rc == CT_ESHUTDOWN)
+                return;
+            assert_int_equal(rc, 0);
+            atomic_fetch_add(&r->put_ok, 1);
+        }
+    }
+    for (;;) {
+        void *p;
+        int rc = ct_queue_get(r->q, &p, CT_FOREVER);
+        if (rc == CT_ESHUTDOWN)
+            return;
+        assert_int_equal(rc, 0);
+        if (atomic_fetch_add(&r->got, 1) + 1 == r->stop_after)
+            ct_queue_shutdown(r->q, r->immediate);
+    }
+}
+
+static void test_shutdown_under_traffic_loses_nothing(void **s) {
+    (void)s;
+    for (int imm = 0; imm < 2; imm++) {
+        for (long maxsize = 0; maxsize <= 8; maxsize += 8) {
+            struct shut_run r = {.producers = 3, .immediate = imm,
+                                 .stop_after = items() / 10};
+            shut_ctx = &r;
+            r.q = ct_queue_new(.maxsize = maxsize, .destructor = shut_destroy);
+            assert_int_equal(ct_stress_run(6, shut_body, &r), 0);
+            long put = atomic_load(&r.put_ok), got = atomic_load(&r.got);
+            long gone = atomic_load(&r.destroyed);
+            assert_int_equal(put, got + gone);
+            if (!imm)
+                assert_int_equal(gone, 0);
+            assert_int_equal(ct_queue_qsize(r.q), 0);
+            assert_int_equal(ct_queue_free(r.q), 0);
+            assert_int_equal(atomic_load(&r.destroyed), gone);
+        }
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ring_moves_every_item_exactly_once),
+        cmocka_unit_test(test_ring_of_two_slots_under_contention),
+        cmocka_unit_test(test_ring_by_value_items),
+        cmocka_unit_test(test_ring_with_timeouts),
+        cmocka_unit_test(test_ring_nowait),
+        cmocka_unit_test(test_store_kinds_move_every_item_exactly_once),
+        cmocka_unit_test(test_shutdown_under_traffic_loses_nothing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
