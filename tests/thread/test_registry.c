@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "allocfail.h"
+#include "stress.h"
 #include <cthreading/thread.h>
 
 static void gate_open(_Atomic uint32_t *g) {
@@ -293,6 +295,89 @@ static void test_fork_from_foreign_thread(void **state) {
     assert_int_equal(rc, 0);
 }
 
+
+/* Registry under contention: raw threads create, start, join and free
+ * library threads while another raw thread snapshots the registry. Exact
+ * end state: every target ran once, the count is back where it was. */
+struct churn {
+    atomic_long ran;
+    atomic_int creators_done;
+    int creators;
+    long per_creator;
+    atomic_long snapshots;
+};
+
+static int bump(void *arg) {
+    atomic_fetch_add(&((struct churn *)arg)->ran, 1);
+    return 0;
+}
+
+static void churn_fn(void *ctx, int index) {
+    struct churn *c = ctx;
+    if (index == 0) { /* the observer */
+        ct_thread *buf[32];
+        while (atomic_load(&c->creators_done) < c->creators) {
+            size_t n = ct_thread_enumerate(buf, 32);
+            for (size_t i = 0; i < n && i < 32; i++) {
+                (void)ct_thread_name(buf[i]);
+                ct_thread_free(buf[i]);
+            }
+            (void)ct_thread_active_count();
+            atomic_fetch_add(&c->snapshots, 1);
+        }
+        return;
+    }
+    for (long i = 0; i < c->per_creator; i++) {
+        ct_thread *t = ct_thread_new(bump, c);
+        assert_non_null(t);
+        assert_int_equal(ct_thread_start(t), 0);
+        if (i % 4 == 3) { /* the owner lets go while it runs */
+            ct_thread *extra = ct_thread_ref(t);
+            ct_thread_free(t);
+            t = extra;
+        }
+        assert_int_equal(ct_thread_join(t, i % 2 ? CT_FOREVER : 30.0), 0);
+        ct_thread_free(t);
+    }
+    atomic_fetch_add(&c->creators_done, 1);
+}
+
+static void test_registry_under_concurrent_churn(void **state) {
+    (void)state;
+    size_t before = ct_thread_active_count();
+    struct churn c = {.creators = 3, .per_creator = ct_stress_iters(100)};
+    assert_int_equal(ct_stress_run(c.creators + 1, churn_fn, &c), 0);
+    long total = c.creators * c.per_creator;
+    assert_int_equal(atomic_load(&c.ran), total);
+    assert_true(atomic_load(&c.snapshots) > 0);
+    assert_int_equal(ct_thread_active_count(), before);
+}
+
+/* A dummy entry that cannot be allocated: current_thread returns NULL,
+ * nothing leaks, the next call succeeds. */
+static void *dummy_in_foreign(void *arg) {
+    int *rc = arg;
+    ct_thread *t = ct_thread_current();
+    *rc = t ? 0 : CT_ENOMEM;
+    if (t && ct_thread_current() != t)
+        *rc = CT_EFAIL;
+    return NULL;
+}
+
+static int dummy_scenario(void *ctx) {
+    (void)ctx;
+    int rc = CT_EFAIL;
+    pthread_t h;
+    pthread_create(&h, NULL, dummy_in_foreign, &rc);
+    pthread_join(h, NULL); /* its exit released the dummy */
+    return rc;
+}
+
+static void test_dummy_allocation_failure(void **state) {
+    (void)state;
+    assert_int_equal(ct_test_alloc_failures(dummy_scenario, NULL, NULL), 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_main_thread),
@@ -303,6 +388,8 @@ int main(void) {
         cmocka_unit_test(test_registry_after_fork_from_main),
         cmocka_unit_test(test_main_thread_after_fork_from_nonmain_thread),
         cmocka_unit_test(test_fork_from_foreign_thread),
+        cmocka_unit_test(test_registry_under_concurrent_churn),
+        cmocka_unit_test(test_dummy_allocation_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -556,12 +556,13 @@ int main(void) {
         cmocka_unit_test(test_ident_and_native_id_unique),
         cmocka_unit_test(test_copy_argument_outlives_the_loop_variable),
         cmocka_unit_test(test_result_and_exception_are_kept),
-        cmocka_unit_test(test_free_running_thread_is_safe),
         cmocka_unit_test(test_join_from_multiple_threads),
         cmocka_unit_test(test_thousand_threads_exact_accounting),
         cmocka_unit_test(test_stack_size),
         cmocka_unit_test(test_threads_block_async_signals),
         cmocka_unit_test(test_allocation_failures_return_enomem),
+        /* last: its detached thread may still be ending afterwards */
+        cmocka_unit_test(test_free_running_thread_is_safe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
