@@ -1,7 +1,8 @@
 """Turn a benchmark results directory into results.json and gnuplot PNGs.
 
-Usage: report.py RESULTS_DIR  (holds results.tsv and machine.txt from
-bench/run.sh). One plot per (case, param, metric) measured at more than
+Usage: report.py RESULTS_DIR [--markdown]  (RESULTS_DIR holds results.tsv
+and machine.txt from bench/run.sh; --markdown prints the tables for
+docs/performance.md instead of plotting). One plot per (case, param, metric) measured at more than
 one thread count: throughput (1000 / median, i.e. millions of operations
 per second) against threads, one line per variant."""
 import csv
@@ -19,6 +20,45 @@ def num(s):
     except ValueError:
         return None
     return None if v != v else v  # NaN -> None
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    if v >= 1e5:
+        return "%.0f" % v
+    if v >= 100:
+        return "%.1f" % v
+    if v >= 1:
+        return "%.2f" % v
+    return "%.3g" % v
+
+
+def markdown(rows, cores):
+    """Print one Markdown table per case (for docs/performance.md)."""
+    cases = []
+    for r in rows:
+        if r["case"] not in cases:
+            cases.append(r["case"])
+    for case in cases:
+        print("\n### %s\n" % case)
+        print("| sub-case | T | variant | metric | median | min-max | "
+              "ratio alt/ct | notes |")
+        print("|---|---:|---|---|---:|---:|---:|---|")
+        rs = [r for r in rows if r["case"] == case]
+        for r in [r for r in rs if r["status"] == "ok"]:
+            t = str(r["threads"]) if r["threads"] > 0 else "-"
+            if r["oversubscribed"]:
+                t += "*"
+            ratio = ("1 (ref)" if r["variant"] == "cthreading"
+                     else fmt(r["ratio_vs_ct"]))
+            print("| %s | %s | %s | %s | %s | %s-%s | %s | %s |" % (
+                r["param"], t, r["variant"], r["metric"], fmt(r["median"]),
+                fmt(r["min"]), fmt(r["max"]), ratio,
+                "" if r["notes"] == "-" else r["notes"]))
+        for r in [r for r in rs if r["status"] != "ok"]:
+            print("| %s | - | %s | | %s | | | %s |" % (
+                r["param"], r["variant"], r["status"], r["notes"]))
 
 
 def main():
@@ -41,6 +81,9 @@ def main():
                 rows.append(r)
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump({"machine": machine, "rows": rows}, f, indent=1)
+    if "--markdown" in sys.argv[2:]:
+        markdown(rows, machine.get("cores", "?"))
+        return 0
 
     gnuplot = shutil.which("gnuplot")
     if not gnuplot:
