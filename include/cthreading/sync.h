@@ -484,11 +484,13 @@ CT_API void ct__guard_exit(ct__guard *g);
 
 #define CT__CAT2(a, b) a##b
 #define CT__CAT(a, b) CT__CAT2(a, b)
-#define CT_WITH(p)                                                            \
-    for (ct__guard CT__CAT(ct__g_, __LINE__)                                  \
-             __attribute__((cleanup(ct__guard_exit))) =                       \
-                 ct__guard_enter((p), CT__GUARD_KIND(p));                     \
-         CT__CAT(ct__g_, __LINE__).once; CT__CAT(ct__g_, __LINE__).once = 0)
+/* __COUNTER__ gives each guard its own name, so guards may nest on one
+ * line: CT_WITH(&a) CT_WITH(&b) { ... } */
+#define CT_WITH(p) CT__WITH((p), CT__CAT(ct__g_, __COUNTER__))
+#define CT__WITH(p, g)                                                        \
+    for (ct__guard g __attribute__((cleanup(ct__guard_exit))) =               \
+             ct__guard_enter((p), CT__GUARD_KIND(p));                         \
+         g.once; g.once = 0)
 
 #ifdef __cplusplus
 }

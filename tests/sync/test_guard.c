@@ -73,6 +73,9 @@ static void test_nested_guards_release_in_reverse(void **state) {
         assert_true(ct_lock_locked(&a));
     }
     assert_false(ct_lock_locked(&a));
+    /* several guards on one line (each gets its own name) */
+    CT_WITH(&a) CT_WITH(&b) { assert_true(ct_lock_locked(&b)); }
+    assert_false(ct_lock_locked(&a) || ct_lock_locked(&b));
 }
 
 static void test_with_every_guarded_type(void **state) {
