@@ -28,8 +28,8 @@ int main(void) {
     ct_thread *t = ct_thread_new(worker, NULL); /* Thread(target=worker) */
     if (!t)
         return 1;
-    ct_thread_start(t);                        /* t.start() */
-    ct_thread_join(t, CT_FOREVER);             /* t.join() */
+    ct_thread_start(t);            /* t.start() */
+    ct_thread_join(t, CT_FOREVER); /* t.join() */
     printf("joined: is_alive=%d result=%d\n", ct_thread_is_alive(t),
            ct_thread_result(t));
     ct_thread_free(t);

@@ -20,7 +20,7 @@
 #include <cthreading.h>
 #include <stdio.h>
 
-static char out[20];          /* what was printed, in order */
+static char out[20]; /* what was printed, in order */
 static atomic_int n_out;
 
 static void emit(char c) {

@@ -47,8 +47,8 @@ int main(void) {
     ct_thread *t = ct_thread_new(greet, "Alice"); /* a literal lives forever */
 
     struct worker_args args = {"Thread-1", 5};
-    ct_thread *w = ct_thread_new_copy(worker, &args, sizeof args,
-                                      .name = "WorkerThread");
+    ct_thread *w =
+        ct_thread_new_copy(worker, &args, sizeof args, .name = "WorkerThread");
     args.count = 0; /* does not affect the copy the thread got */
 
     /* Both exist at once until joined, so their idents differ (the OS may

@@ -6,18 +6,20 @@
  *         print(f"Thread {x} starting...")
  *         time.sleep(2)
  *         print(f"Thread {x} finished.")
- *     threads = [threading.Thread(target=my_function, args=(i,)) for i in range(3)]
+ *     threads = [threading.Thread(target=my_function, args=(i,))
+ *                for i in range(3)]
  *     for thread in threads: thread.start()
- *     print("Without join, this will print while the threads are still running.")
+ *     print("Without join, this will print while the threads are "
+ *           "still running.")
  *     for thread in threads: thread.join()
  *     print("This will only print after all threads have finished.")
  *
  * The sleep is 0.2 s here. Each thread gets its own copy of i.
  *
  * EXPECT: ^Thread [0-2] starting\.\.\.$
- * EXPECT: ^Without join, this will print while the threads are still running\. alive=3$
+ * EXPECT: ^Without join, .* still running\. alive=3$
  * EXPECT: ^Thread [0-2] finished\.$
- * EXPECT: ^This will only print after all threads have finished\. alive=0$
+ * EXPECT: ^This will only print after all threads have .*\. alive=0$
  * EXPECT: ^slept in parallel: yes
  */
 #include <cthreading.h>
@@ -50,16 +52,17 @@ int main(void) {
         ct_thread_start(threads[i]);
 
     printf("Without join, this will print while the threads are still "
-           "running. alive=%d\n", count_alive(threads));
+           "running. alive=%d\n",
+           count_alive(threads));
 
     for (int i = 0; i < N; i++)
         ct_thread_join(threads[i], CT_FOREVER);
     double elapsed = ct_monotonic() - t0;
     printf("This will only print after all threads have finished. "
-           "alive=%d\n", count_alive(threads));
+           "alive=%d\n",
+           count_alive(threads));
     printf("slept in parallel: %s (%.2f s for %d naps of %.1f s)\n",
-           elapsed >= nap && elapsed < 2 * nap ? "yes" : "no", elapsed, N,
-           nap);
+           elapsed >= nap && elapsed < 2 * nap ? "yes" : "no", elapsed, N, nap);
     for (int i = 0; i < N; i++)
         ct_thread_free(threads[i]);
     return 0;

@@ -44,7 +44,7 @@ static ct_thread *run(int item, const char *name) {
 }
 
 int main(void) {
-    setvbuf(stdout, NULL, _IONBF, 0); /* keep stdout and stderr in order */
+    setvbuf(stdout, NULL, _IONBF, 0);    /* keep stdout and stderr in order */
     ct_thread_free(run(-4, "parser-1")); /* default hook: stderr */
 
     ct_thread_set_excepthook(my_hook, NULL);

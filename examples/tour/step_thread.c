@@ -110,7 +110,8 @@ int tour_thread(bool quick) {
     }
     double conc = ct_monotonic() - t0;
     printf("   %d waits of %.2f s: sequential %.2f s, threads %.2f s "
-           "(speedup x%.1f)\n", TASKS, nap, seq, conc, seq / conc);
+           "(speedup x%.1f)\n",
+           TASKS, nap, seq, conc, seq / conc);
     bad |= conc > seq / 2;
 
     TOUR_STEP("thread", "thread-local values and failing threads");
@@ -173,6 +174,7 @@ int tour_thread(bool quick) {
     printf("   current_thread: %.1f ns per call (a thread-local load)\n",
            (ct_monotonic() - t0) / (double)reps * 1e9);
     printf("   at exit, non-daemon threads are joined, daemon threads are "
-           "not (live now: %zu)\n", ct_thread_active_count());
+           "not (live now: %zu)\n",
+           ct_thread_active_count());
     return bad;
 }

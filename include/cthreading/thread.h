@@ -57,25 +57,27 @@ typedef int (*ct_thread_fn)(void *arg);
 
 /* Keyword arguments of Thread(): zero is Python's default. */
 typedef struct ct_thread_options {
-    const char *name;  /* NULL: "Thread-N (target)" (copied, truncated to
-                          CT_NAME_MAX - 1 bytes) */
-    bool daemon;       /* false: non-daemon. Unlike Python, not inherited
-                          from the creating thread: pass
-                          .daemon = ct_thread_is_daemon(ct_thread_current())
-                          to inherit. */
-    size_t stack_size; /* 0: the process default (ct_thread_stack_size);
-                          else >= 32 KiB (CT_EVALUE below) */
-    const char *target_name; /* the target's name for the default thread
-                                name; set by the macros from the source
-                                text of `fn`; NULL: "Thread-N" */
+    /* NULL or "": "Thread-N (target)". Copied, truncated to
+     * CT_NAME_MAX - 1 bytes. */
+    const char *name;
+    /* false: non-daemon. Unlike Python, not inherited from the creating
+     * thread; to inherit, pass
+     * .daemon = ct_thread_is_daemon(ct_thread_current()). */
+    bool daemon;
+    /* 0: the process default (ct_thread_stack_size); else >= 32 KiB
+     * (CT_EVALUE below). */
+    size_t stack_size;
+    /* The target's name for the default thread name; the macros set it
+     * from the source text of `fn`. NULL: "Thread-N". */
+    const char *target_name;
 } ct_thread_options;
 
 /* Lifecycle of a thread object. */
 typedef enum ct_thread_state {
-    CT_THREAD_CREATED = 0,  /* not started yet */
-    CT_THREAD_STARTED = 1,  /* start() returned; target not entered yet */
-    CT_THREAD_RUNNING = 2,  /* running its target (or its exit tail) */
-    CT_THREAD_FINISHED = 3  /* target returned; join() returns at once */
+    CT_THREAD_CREATED = 0, /* not started yet */
+    CT_THREAD_STARTED = 1, /* start() returned; target not entered yet */
+    CT_THREAD_RUNNING = 2, /* running its target (or its exit tail) */
+    CT_THREAD_FINISHED = 3 /* target returned; join() returns at once */
 } ct_thread_state;
 
 /* Create a thread object (not started) that will run fn(arg).
@@ -108,13 +110,13 @@ CT_API int ct_thread_create_copy(ct_thread **out, ct_thread_fn fn,
  *     ct_thread *t = ct_thread_new(fn, arg, .name = "w1", .daemon = true);
  * The default name is "Thread-N (fn)", fn as written at the call. */
 #define ct_thread_new(fn, arg, ...)                                            \
-    ct_thread_new_with((fn), (arg),                                            \
-                       &(const ct_thread_options){.target_name = #fn,          \
-                                                  __VA_ARGS__})
+    ct_thread_new_with(                                                        \
+        (fn), (arg),                                                           \
+        &(const ct_thread_options){.target_name = #fn, __VA_ARGS__})
 #define ct_thread_new_copy(fn, arg, size, ...)                                 \
-    ct_thread_new_copy_with((fn), (arg), (size),                               \
-                            &(const ct_thread_options){.target_name = #fn,     \
-                                                       __VA_ARGS__})
+    ct_thread_new_copy_with(                                                   \
+        (fn), (arg), (size),                                                   \
+        &(const ct_thread_options){.target_name = #fn, __VA_ARGS__})
 
 /* The functions behind the macros above. */
 CT_API ct_thread *ct_thread_new_with(ct_thread_fn fn, void *arg,
@@ -311,11 +313,11 @@ CT_API int ct_timer_create(ct_thread **out, double interval, ct_thread_fn fn,
                            void *arg, const ct_thread_options *opts);
 
 #define ct_timer_new(interval, fn, arg, ...)                                   \
-    ct_timer_new_with((interval), (fn), (arg),                                 \
-                      &(const ct_thread_options){.target_name = #fn,           \
-                                                 __VA_ARGS__})
-CT_API ct_thread *ct_timer_new_with(double interval, ct_thread_fn fn,
-                                    void *arg, const ct_thread_options *opts);
+    ct_timer_new_with(                                                         \
+        (interval), (fn), (arg),                                               \
+        &(const ct_thread_options){.target_name = #fn, __VA_ARGS__})
+CT_API ct_thread *ct_timer_new_with(double interval, ct_thread_fn fn, void *arg,
+                                    const ct_thread_options *opts);
 
 /* Stop the timer if it has not fired yet (Timer.cancel); wakes the timer
  * thread at once so it ends. Returns 1 if the call was prevented, 0 if it
@@ -327,7 +329,8 @@ CT_API int ct_timer_cancel(ct_thread *t);
  * Thread-local storage (threading.local)
  *
  *     static void *make_conn(void *arg) { return open_conn(arg); }
- *     ct_local *conn = ct_local_new(.init = make_conn, .destructor = close_conn);
+ *     ct_local *conn = ct_local_new(.init = make_conn,
+ *                                   .destructor = close_conn);
  *     ... in any thread: db *c = ct_local_get(conn);
  *
  * Each thread sees its own value. `init` makes a thread's value on its
@@ -339,8 +342,8 @@ CT_API int ct_timer_cancel(ct_thread *t);
 typedef struct ct_local ct_local;
 
 typedef struct ct_local_options {
-    void *(*init)(void *arg);       /* NULL: values start as NULL */
-    void *init_arg;                 /* passed to init */
+    void *(*init)(void *arg);        /* NULL: values start as NULL */
+    void *init_arg;                  /* passed to init */
     void (*destructor)(void *value); /* NULL: values are not destroyed */
 } ct_local_options;
 

@@ -42,8 +42,12 @@ ct_excepthook_fn ct_thread_get_excepthook(void **ctx) {
 
 /* A fork while another thread swaps the hook must not leave the child
  * with a lock nobody will release. */
-static void fork_prepare(void) { ct__word_lock(&hook_lock); }
-static void fork_parent(void) { ct__word_unlock(&hook_lock); }
+static void fork_prepare(void) {
+    ct__word_lock(&hook_lock);
+}
+static void fork_parent(void) {
+    ct__word_unlock(&hook_lock);
+}
 static void fork_child(void) {
     atomic_store_explicit(&hook_lock, 0, memory_order_relaxed);
 }

@@ -24,13 +24,13 @@ enum {
 struct ct_thread {
     _Atomic uint32_t state; /* ct_thread_state | STATE_WAITERS */
     _Atomic uint32_t refs;
-    _Atomic uint32_t reap;   /* 1 once someone owns pthread_join/detach */
+    _Atomic uint32_t reap;      /* 1 once someone owns pthread_join/detach */
     _Atomic uint32_t name_lock; /* tiny spin lock for name[] */
     _Atomic bool daemon;
     uint8_t kind;
-    bool registered;          /* in the registry list (registry lock) */
-    bool os_name;             /* name chosen by the program (name_lock):
-                                 the thread gives it to the OS too */
+    bool registered; /* in the registry list (registry lock) */
+    bool os_name;    /* name chosen by the program (name_lock):
+                        the thread gives it to the OS too */
     ct_thread_fn fn;
     void *arg;
     const char *target_name;
@@ -38,9 +38,9 @@ struct ct_thread {
     pthread_t handle;
     _Atomic unsigned long ident;
     _Atomic long native_id;
-    int result;               /* written before FINISHED (release) */
+    int result;                    /* written before FINISHED (release) */
     struct ct_thread *prev, *next; /* registry list (registry lock) */
-    ct_exception exc;         /* valid if result < 0 */
+    ct_exception exc;              /* valid if result < 0 */
     char name[CT_NAME_MAX];
     alignas(max_align_t) unsigned char copy[]; /* copy-in argument */
 };

@@ -28,8 +28,8 @@
 _Thread_local ct_thread *ct__self __attribute__((tls_model("initial-exec")));
 
 static _Atomic uint32_t reg_lock;
-static ct_thread *head;             /* reg_lock */
-static _Atomic size_t count;        /* written under reg_lock */
+static ct_thread *head;               /* reg_lock */
+static _Atomic size_t count;          /* written under reg_lock */
 static _Atomic unsigned long counter; /* Thread-N / Dummy-N */
 static ct_thread main_entry;
 static ct_thread *_Atomic main_ptr = &main_entry;
@@ -50,8 +50,9 @@ static void link_locked(ct_thread *t) {
         head->prev = t;
     head = t;
     t->registered = true;
-    atomic_store_explicit(&count, atomic_load_explicit(&count,
-                          memory_order_relaxed) + 1, memory_order_relaxed);
+    atomic_store_explicit(
+        &count, atomic_load_explicit(&count, memory_order_relaxed) + 1,
+        memory_order_relaxed);
 }
 
 static void unlink_locked(ct_thread *t) {
@@ -65,8 +66,9 @@ static void unlink_locked(ct_thread *t) {
         t->next->prev = t->prev;
     t->prev = t->next = NULL;
     t->registered = false;
-    atomic_store_explicit(&count, atomic_load_explicit(&count,
-                          memory_order_relaxed) - 1, memory_order_relaxed);
+    atomic_store_explicit(
+        &count, atomic_load_explicit(&count, memory_order_relaxed) - 1,
+        memory_order_relaxed);
 }
 
 void ct__registry_add(ct_thread *t) {

@@ -17,14 +17,14 @@ long ct_thread_stack_size(void) {
 long ct_thread_set_stack_size(long size) {
     if (size < 0 || (size > 0 && size < MIN_STACK))
         return CT_EVALUE; /* "size not valid: %d bytes" */
-    return atomic_exchange_explicit(&default_size, size,
-                                    memory_order_relaxed);
+    return atomic_exchange_explicit(&default_size, size, memory_order_relaxed);
 }
 
 size_t ct__stack_size_for(size_t requested) {
-    size_t size = requested ? requested
-                            : (size_t)atomic_load_explicit(
-                                  &default_size, memory_order_relaxed);
+    size_t size =
+        requested
+            ? requested
+            : (size_t)atomic_load_explicit(&default_size, memory_order_relaxed);
     if (!size)
         return 0;
     long min = sysconf(_SC_THREAD_STACK_MIN);

@@ -37,8 +37,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { MIN_STACK = 32 * 1024 }; /* Python's THREAD_STACK_MIN check */
@@ -176,8 +176,7 @@ ct_thread *ct_thread_new_with(ct_thread_fn fn, void *arg,
 }
 
 ct_thread *ct_thread_new_copy_with(ct_thread_fn fn, const void *arg,
-                                   size_t size,
-                                   const ct_thread_options *opts) {
+                                   size_t size, const ct_thread_options *opts) {
     ct_thread *t;
     return ct_thread_create_copy(&t, fn, arg, size, opts) == 0 ? t : NULL;
 }
@@ -226,8 +225,7 @@ static void *bootstrap(void *p) {
     ct__self = t;
     atomic_store_explicit(&t->ident, (unsigned long)pthread_self(),
                           memory_order_relaxed);
-    atomic_store_explicit(&t->native_id, own_native_id(),
-                          memory_order_relaxed);
+    atomic_store_explicit(&t->native_id, own_native_id(), memory_order_relaxed);
     ct__word_lock(&t->name_lock);
     ct__set_current_name(t->name);
     if (t->os_name) /* a syscall: only for names the program chose */
@@ -260,7 +258,7 @@ static pthread_once_t attr_once = PTHREAD_ONCE_INIT;
 
 static void init_attr(void) {
     sigfillset(&thread_sigmask);
-    static const int sync_signals[] = {SIGSEGV, SIGBUS, SIGFPE,
+    static const int sync_signals[] = {SIGSEGV, SIGBUS,  SIGFPE,
                                        SIGILL,  SIGTRAP, SIGSYS};
     for (size_t i = 0; i < sizeof sync_signals / sizeof *sync_signals; i++)
         sigdelset(&thread_sigmask, sync_signals[i]);
@@ -379,8 +377,8 @@ unsigned long ct_thread_ident(const ct_thread *t) {
         return 0;
     /* The creator publishes the handle after pthread_create; the thread
      * publishes pthread_self() when it runs; either is the same value. */
-    unsigned long id = atomic_load_explicit(&((ct_thread *)t)->ident,
-                                            memory_order_relaxed);
+    unsigned long id =
+        atomic_load_explicit(&((ct_thread *)t)->ident, memory_order_relaxed);
     if (!id && atomic_load_explicit(&((ct_thread *)t)->reap,
                                     memory_order_acquire) != 0)
         id = (unsigned long)t->handle;

@@ -21,9 +21,9 @@ static int timer_main(void *arg) {
         if (ct_park_wait(&tm->word, 0, &d, CT_PARK_NOSPIN) != CT_ETIMEDOUT)
             continue;
         uint32_t pending = 0;
-        if (!atomic_compare_exchange_strong_explicit(
-                &tm->word, &pending, 2, memory_order_acq_rel,
-                memory_order_acquire))
+        if (!atomic_compare_exchange_strong_explicit(&tm->word, &pending, 2,
+                                                     memory_order_acq_rel,
+                                                     memory_order_acquire))
             return 0; /* cancelled at the last moment */
         return tm->fn(tm->arg);
     }
@@ -53,9 +53,8 @@ int ct_timer_cancel(ct_thread *t) {
         return CT_EINVAL;
     struct ct__timer *tm = (struct ct__timer *)(void *)t->copy;
     uint32_t pending = 0;
-    if (!atomic_compare_exchange_strong_explicit(&tm->word, &pending, 1,
-                                                 memory_order_acq_rel,
-                                                 memory_order_acquire))
+    if (!atomic_compare_exchange_strong_explicit(
+            &tm->word, &pending, 1, memory_order_acq_rel, memory_order_acquire))
         return 0;
     ct_park_wake(&tm->word, 1, 0);
     return 1;

@@ -30,8 +30,8 @@ typedef struct child_result {
 
 /* If argv asks for a scenario, run it and return its status through
  * *status (true); else false. */
-static inline bool child_main(int argc, char **argv,
-                              const child_scenario *list, int *status) {
+static inline bool child_main(int argc, char **argv, const child_scenario *list,
+                              int *status) {
     if (argc != 3 || strcmp(argv[1], "--child") != 0)
         return false;
     for (const child_scenario *s = list; s->name; s++)
@@ -45,8 +45,7 @@ static inline bool child_main(int argc, char **argv,
 
 /* Run scenario `name` in a child; wait at most `timeout` seconds (then
  * kill it: status -1). Returns 0, or -1 if the child could not run. */
-static inline int run_child(const char *name, child_result *r,
-                            double timeout) {
+static inline int run_child(const char *name, child_result *r, double timeout) {
     int fd[2];
     memset(r, 0, sizeof *r);
     if (pipe(fd) != 0)

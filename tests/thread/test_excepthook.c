@@ -27,8 +27,8 @@ static int fail_plain(void *arg) {
 }
 
 static int run_one(ct_thread_fn fn, const char *name) {
-    ct_thread *t = ct_thread_new_with(fn, NULL,
-                                      &(ct_thread_options){.name = name});
+    ct_thread *t =
+        ct_thread_new_with(fn, NULL, &(ct_thread_options){.name = name});
     ct_thread_start(t);
     ct_thread_join(t, CT_FOREVER);
     ct_thread_free(t);

@@ -1,9 +1,9 @@
 /* Exit semantics, each scenario in a child process: non-daemon threads are
  * joined when main returns or exit() is called, daemon threads are not,
  * _exit joins nothing, ct_threading_shutdown joins early.
- * Ports CPython test_threading.py ThreadJoinOnShutdown (test_1_join_on_shutdown,
- * test_4_daemon_threads), ThreadTests.test_join_nondaemon_on_shutdown,
- * test_locals_at_exit.
+ * Ports CPython test_threading.py ThreadJoinOnShutdown
+ * (test_1_join_on_shutdown, test_4_daemon_threads),
+ * ThreadTests.test_join_nondaemon_on_shutdown, test_locals_at_exit.
  * CT_TEST_TIMEOUT 120 */
 #include <pthread.h>
 #include <setjmp.h>

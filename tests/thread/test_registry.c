@@ -278,8 +278,7 @@ static void *fork_from_foreign(void *arg) {
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0)
-        _exit(fork_checks(main_before, self) == 0 &&
-                      ct_thread_main() == self
+        _exit(fork_checks(main_before, self) == 0 && ct_thread_main() == self
                   ? 0
                   : 30);
     *rc = wait_status(pid);
@@ -294,7 +293,6 @@ static void test_fork_from_foreign_thread(void **state) {
     pthread_join(h, NULL);
     assert_int_equal(rc, 0);
 }
-
 
 /* Registry under contention: raw threads create, start, join and free
  * library threads while another raw thread snapshots the registry. Exact

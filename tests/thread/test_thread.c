@@ -1,7 +1,8 @@
 /* Thread objects: creation, options, start/join, lifecycle, identity,
  * results, bad inputs, stack size, signals, allocation failure.
- * Ports CPython Lib/test/test_threading.py (ThreadTests, ThreadingExceptionTests)
- * where the behaviour applies to C.
+ * Ports CPython Lib/test/test_threading.py (ThreadTests,
+ * ThreadingExceptionTests) where the behaviour applies to C.
+ *
  * CT_TEST_TIMEOUT 120 */
 #include <pthread.h>
 #include <setjmp.h>
@@ -65,9 +66,8 @@ static void test_name_explicit_and_default(void **state) {
 
     /* name="" and no target name: plain "Thread-N" */
     ct_thread *c;
-    assert_int_equal(ct_thread_create(&c, noop, NULL,
-                                      &(ct_thread_options){.name = ""}),
-                     0);
+    assert_int_equal(
+        ct_thread_create(&c, noop, NULL, &(ct_thread_options){.name = ""}), 0);
     assert_int_equal(sscanf(ct_thread_name(c), "Thread-%lu", &na), 1);
     assert_null(strchr(ct_thread_name(c), '('));
     ct_thread_free(c);
@@ -91,8 +91,8 @@ static int read_own_names(void *arg) {
 static void test_os_name_is_truncated_library_name_is_not(void **state) {
     (void)state;
     char out[128];
-    ct_thread *t = ct_thread_new(read_own_names, out,
-                                 .name = "a-rather-long-thread-name");
+    ct_thread *t =
+        ct_thread_new(read_own_names, out, .name = "a-rather-long-thread-name");
     assert_int_equal(ct_thread_start(t), 0);
     assert_int_equal(ct_thread_join(t, CT_FOREVER), 0);
     assert_string_equal(out, "a-rather-long-thread-name|a-rather-long-t|"
