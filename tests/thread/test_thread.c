@@ -503,6 +503,23 @@ static void test_threads_block_async_signals(void **state) {
     assert_false(sigismember(&m, SIGINT));
 }
 
+/* The OS refusing a thread (here: an impossible stack) is CT_EAGAIN
+ * (Python: "can't start new thread"); the object stays unstarted. */
+static void test_start_failure_leaves_thread_unstarted(void **state) {
+    (void)state;
+    size_t before = ct_thread_active_count();
+    ct_thread *t = ct_thread_new(noop, NULL, .stack_size = (size_t)1 << 46);
+    assert_non_null(t);
+    assert_int_equal(ct_thread_start(t), CT_EAGAIN);
+    assert_int_equal(ct_thread_get_state(t), CT_THREAD_CREATED);
+    assert_false(ct_thread_is_alive(t));
+    assert_int_equal(ct_thread_active_count(), before);
+    assert_int_equal(ct_thread_join(t, 0), CT_ESTATE);
+    assert_int_equal(ct_thread_ident(t), 0);
+    assert_int_equal(ct_thread_set_daemon(t, true), 0); /* still settable */
+    ct_thread_free(t);
+}
+
 /* Every allocation failing returns CT_ENOMEM and leaks nothing. */
 static int alloc_scenario(void *ctx) {
     (void)ctx;
@@ -560,6 +577,7 @@ int main(void) {
         cmocka_unit_test(test_thousand_threads_exact_accounting),
         cmocka_unit_test(test_stack_size),
         cmocka_unit_test(test_threads_block_async_signals),
+        cmocka_unit_test(test_start_failure_leaves_thread_unstarted),
         cmocka_unit_test(test_allocation_failures_return_enomem),
         /* last: its detached thread may still be ending afterwards */
         cmocka_unit_test(test_free_running_thread_is_safe),
