@@ -41,8 +41,7 @@ enum {
     GEN_ONE = 4u,
     GEN_MASK = ~3u,
     DEAD = 2u,      /* in aux */
-    WAITER = 4u,    /* one unit of aux */
-    SPIN = 200      /* looks at the state before sleeping */
+    WAITER = 4u     /* one unit of aux */
 };
 
 int ct_event_init(ct_event *ev, int flags) {
@@ -110,13 +109,16 @@ static inline bool fired(uint32_t s, uint32_t gen0) {
 static CT_COLD int wait_slow(ct_event *ev, uint32_t s, uint32_t a,
                              const ct_deadline *d) {
     uint32_t gen0 = s & GEN_MASK;
-    for (int i = 0; i < SPIN; i++) {
+    for (uint32_t i = 0, n = ct__spin_budget(); i < n; i++) {
         ct_cpu_relax();
         /* acquire: a set seen here must publish the setter's writes */
         if (fired(atomic_load_explicit(&ev->state, memory_order_acquire),
-                  gen0))
+                  gen0)) {
+            ct__spin_result(true);
             return 0;
+        }
     }
+    ct__spin_result(false);
     /* relaxed: the count only serves destroy()'s check */
     atomic_fetch_add_explicit(&ev->aux, WAITER, memory_order_relaxed);
     int flags = ct__park_flags(a) | CT_PARK_NOSPIN;

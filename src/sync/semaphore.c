@@ -30,9 +30,40 @@
 
 enum {
     DEAD = 0xffffffffu,
-    SLEEPER = 2,          /* one unit of `waiters` */
-    SPIN = 200            /* looks at `value` before sleeping */
+    SLEEPER = 2 /* one unit of `waiters` */
 };
+
+/* ------------------------------------------------ adaptive spinning */
+
+#ifndef CT_SPIN_MAX
+#define CT_SPIN_MAX 512 /* looks: ~12 us at ~24 ns per ct_cpu_relax */
+#endif
+enum { SPIN_MIN = 16, SPIN_MAX = CT_SPIN_MAX, PROBE_EVERY = 32 };
+
+static _Thread_local uint32_t spin_budget = SPIN_MAX;
+static _Thread_local uint32_t spin_calls;
+
+uint32_t ct__spin_budget(void) {
+    static _Atomic int single_cpu = -1; /* unknown yet */
+    /* relaxed: a cached, idempotent answer */
+    int one = atomic_load_explicit(&single_cpu, memory_order_relaxed);
+    if (CT_UNLIKELY(one < 0)) {
+        one = ct_cpu_count() == 1;
+        atomic_store_explicit(&single_cpu, one, memory_order_relaxed);
+    }
+    if (one)
+        return 0;
+    return (++spin_calls % PROBE_EVERY == 0) ? SPIN_MAX : spin_budget;
+}
+
+void ct__spin_result(bool won) {
+    if (won)
+        spin_budget = spin_budget * 2 > SPIN_MAX ? SPIN_MAX : spin_budget * 2;
+    else
+        spin_budget = spin_budget / 2 < SPIN_MIN ? SPIN_MIN : spin_budget / 2;
+}
+
+/* ------------------------------------------------------- semaphore */
 
 static int check_flags(int flags) {
     return (flags & ~CT_PSHARED) ? CT_EINVAL : 0;
@@ -81,15 +112,18 @@ static inline int try_take(ct_semaphore *sem) {
 }
 
 static CT_COLD int acquire_slow(ct_semaphore *sem, const ct_deadline *d) {
-    for (int i = 0; i < SPIN; i++) {
+    for (uint32_t i = 0, n = ct__spin_budget(); i < n; i++) {
         ct_cpu_relax();
         /* relaxed: a hint; try_take re-reads with its own order */
         if (atomic_load_explicit(&sem->value, memory_order_relaxed) != 0) {
             int rc = try_take(sem);
-            if (rc != CT_ETIMEDOUT)
+            if (rc != CT_ETIMEDOUT) {
+                ct__spin_result(true);
                 return rc;
+            }
         }
     }
+    ct__spin_result(false);
     /* seq_cst: first half of the Dekker pair with release() */
     uint32_t w = atomic_fetch_add_explicit(&sem->waiters, SLEEPER,
                                            memory_order_seq_cst);

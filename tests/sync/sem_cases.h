@@ -305,38 +305,6 @@ static void test_default_value_blocks_second_acquirer(void **state) {
     sem_free(o.s);
 }
 
-/* lock_tests.BaseSemaphoreTests.test_with: `with sem:` is CT_WITH, whose
- * guard lives in part A of the sync layer; here the same sequence with
- * explicit acquire/release, including the early exit of the error path. */
-static int with_body(void *s, bool fail) {
-    if (K.acquire(s, CT_FOREVER))
-        return -1;
-    assert_int_equal(K.acquire(s, 0), 0);
-    assert_int_equal(K.release(s, 1), 0);
-    int rc = 0;
-    if (K.acquire(s, CT_FOREVER) == 0) {
-        assert_int_equal(K.acquire(s, 0), CT_ETIMEDOUT);
-        if (fail)
-            rc = CT_EFAIL;
-        K.release(s, 1);
-    }
-    K.release(s, 1);
-    return rc;
-}
-
-static void test_with_sequence(void **state) {
-    (void)state;
-    void *s = sem_new(2);
-    assert_int_equal(with_body(s, false), 0);
-    assert_int_equal(K.acquire(s, 0), 0);
-    assert_int_equal(K.release(s, 1), 0);
-    assert_int_equal(with_body(s, true), CT_EFAIL);
-    assert_int_equal(K.acquire(s, 0), 0);
-    assert_int_equal(K.release(s, 1), 0);
-    assert_int_equal(K.value(s), 2);
-    sem_free(s);
-}
-
 /* Bad inputs get their documented codes. */
 static void test_bad_inputs(void **state) {
     (void)state;
@@ -433,7 +401,6 @@ static void timed_waiters_case(int total, int burst) {
         cmocka_unit_test(test_acquire_timeout),                               \
         cmocka_unit_test(test_negative_timeout_times_out_at_once),            \
         cmocka_unit_test(test_default_value_blocks_second_acquirer),          \
-        cmocka_unit_test(test_with_sequence),                                 \
         cmocka_unit_test(test_bad_inputs),                                    \
         cmocka_unit_test(test_destroy_with_waiters_is_estate)
 

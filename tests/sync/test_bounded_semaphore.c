@@ -110,9 +110,37 @@ static void test_bound_holds_under_stress(void **state) {
     assert_int_equal(ct_bounded_semaphore_release(&b.s, 1), CT_EVALUE);
 }
 
+/* lock_tests.BaseSemaphoreTests.test_with: `with sem:` is CT_WITH; the
+ * permit comes back on every exit, the error path included. */
+static int with_body(ct_bounded_semaphore *s, bool fail) {
+    CT_WITH(s) {
+        assert_int_equal(ct_bounded_semaphore_acquire(s, 0), 0);
+        assert_int_equal(ct_bounded_semaphore_release(s, 1), 0);
+        CT_WITH(s) {
+            assert_int_equal(ct_bounded_semaphore_acquire(s, 0), CT_ETIMEDOUT);
+            if (fail)
+                return CT_EFAIL; /* Python: raise err */
+        }
+    }
+    return 0;
+}
+
+static void test_with_releases_on_every_exit(void **state) {
+    (void)state;
+    ct_bounded_semaphore s = CT_BOUNDED_SEMAPHORE_INIT(2);
+    assert_int_equal(with_body(&s, false), 0);
+    assert_int_equal(ct_bounded_semaphore_acquire(&s, 0), 0);
+    assert_int_equal(ct_bounded_semaphore_release(&s, 1), 0);
+    assert_int_equal(with_body(&s, true), CT_EFAIL);
+    assert_int_equal(ct_bounded_semaphore_acquire(&s, 0), 0);
+    assert_int_equal(ct_bounded_semaphore_release(&s, 1), 0);
+    assert_int_equal(ct_bounded_semaphore_value(&s), 2);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         SEM_CASES,
+        cmocka_unit_test(test_with_releases_on_every_exit),
         cmocka_unit_test(test_release_unacquired_is_evalue),
         cmocka_unit_test(test_release_n_past_bound_changes_nothing),
         cmocka_unit_test(test_value_and_bound),
