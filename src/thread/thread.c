@@ -116,6 +116,31 @@ int ct_thread_set_name(ct_thread *t, const char *name) {
 
 /* --------------------------------------------------------------- creation */
 
+/* "Thread-N (target)" or "Thread-N", truncated to CT_NAME_MAX - 1 bytes.
+ * By hand: snprintf costs more than the rest of thread creation's own
+ * work together. */
+static void default_name(char out[CT_NAME_MAX], unsigned long n,
+                         const char *target) {
+    char digits[24];
+    int nd = 0;
+    do
+        digits[nd++] = (char)('0' + n % 10);
+    while ((n /= 10) != 0);
+    size_t len = 0;
+    for (const char *p = "Thread-"; *p; p++)
+        out[len++] = *p;
+    while (nd > 0)
+        out[len++] = digits[--nd];
+    if (target) {
+        out[len++] = ' ';
+        out[len++] = '(';
+        while (*target && len < CT_NAME_MAX - 2)
+            out[len++] = *target++;
+        out[len++] = ')';
+    }
+    out[len] = '\0';
+}
+
 int ct__thread_make(ct_thread **out, ct_thread_fn fn, void *arg,
                     const void *copy, size_t size,
                     const ct_thread_options *opts) {
@@ -148,11 +173,8 @@ int ct__thread_make(ct_thread **out, ct_thread_fn fn, void *arg,
     t->os_name = opts->name && opts->name[0];
     if (t->os_name) /* Python: "" gets the default */
         snprintf(t->name, sizeof t->name, "%s", opts->name);
-    else if (opts->target_name)
-        snprintf(t->name, sizeof t->name, "Thread-%lu (%s)",
-                 ct__thread_counter(), opts->target_name);
     else
-        snprintf(t->name, sizeof t->name, "Thread-%lu", ct__thread_counter());
+        default_name(t->name, ct__thread_counter(), opts->target_name);
     *out = t;
     return 0;
 }

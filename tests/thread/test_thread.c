@@ -71,6 +71,18 @@ static void test_name_explicit_and_default(void **state) {
     assert_int_equal(sscanf(ct_thread_name(c), "Thread-%lu", &na), 1);
     assert_null(strchr(ct_thread_name(c), '('));
     ct_thread_free(c);
+
+    /* a long target name is cut so the whole name fits CT_NAME_MAX */
+    char longname[200];
+    memset(longname, 'f', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    assert_int_equal(
+        ct_thread_create(&c, noop, NULL,
+                         &(ct_thread_options){.target_name = longname}),
+        0);
+    assert_int_equal(strlen(ct_thread_name(c)), CT_NAME_MAX - 1);
+    assert_int_equal(ct_thread_name(c)[CT_NAME_MAX - 2], ')');
+    ct_thread_free(c);
 }
 
 static int read_own_names(void *arg) {
