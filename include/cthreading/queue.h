@@ -39,10 +39,11 @@
  * that never waited took the item first (as in Python); it then waits
  * again at the head of the line.
  *
- * Performance: a bounded FIFO queue is a lock-free ring (one CAS per put
- * or get, no allocation after creation); the other kinds keep their items
- * in one array under a small internal lock, grown by doubling (never one
- * allocation per item).
+ * Performance: a bounded FIFO queue (maxsize >= 2) is a lock-free ring
+ * (one CAS per put or get, no allocation after creation); the other kinds
+ * keep their items in one array under a small internal lock, grown by
+ * doubling (never one allocation per item). Threads park only when the
+ * queue is empty or full. See docs/queue.md.
  */
 #ifndef CTHREADING_QUEUE_H
 #define CTHREADING_QUEUE_H
