@@ -226,7 +226,8 @@ CT_API void ct_thread_free(ct_thread *t);
  * released when that thread exits. Borrowed pointer: valid until the
  * calling thread ends; take a reference to keep it longer.
  * Returns NULL only if the dummy entry could not be allocated.
- * Thread-safe; lock-free (one thread-local load). */
+ * Thread-safe; one thread-local load, no lock (a foreign thread's first
+ * call takes the registry lock once to add its dummy). */
 CT_API ct_thread *ct_thread_current(void);
 
 /* The main thread's object ("MainThread"; in a forked child, the thread
