@@ -7,8 +7,9 @@
  *                    to the registered waiters; the first to see it owns it
  *   bit 2  WOKEN     a waiter was woken and will look at the word again, so
  *                    a releaser need not wake another one
- *   bit 3  STARVING  a waiter lost the race STARVE_LOST times after being
- *                    woken: the next release hands the lock off
+ *   bit 3  STARVING  a waiter waited STARVE_NS and lost the race
+ *                    STARVE_LOST times after being woken: the next
+ *                    release hands the lock off
  *   bits 4.. count   waiters registered to park on the word (unit W)
  *   0xffffffff DEAD  destroyed: every call returns CT_ESTATE
  *
@@ -69,10 +70,14 @@ enum {
 /* No spinning: on the 2-core machine the library is tuned on, spinning
  * waiters only stole the cache line from the running owner (a counter
  * under 2..16 threads went 1.5-3x slower with 64 spins before parking);
- * waiters park at once, as glibc's default mutex does. A waiter that lost
- * the race STARVE_LOST times after being woken asks for a hand-off, so no
- * thread starves while throughput stays that of a barging lock. */
-enum { STARVE_LOST = 4 };
+ * waiters park at once, as glibc's default mutex does.
+ * Eventual fairness: a waiter that has waited STARVE_NS and lost the race
+ * STARVE_LOST times after being woken asks for a hand-off. A hand-off
+ * idles the lock while the woken thread is scheduled (~15 us), so it is
+ * kept rare (at most about one per waiter per millisecond): nobody
+ * starves, and throughput stays that of a barging lock. */
+enum { STARVE_LOST = 2 };
+#define STARVE_NS 1000000
 
 static bool cas(_Atomic uint32_t *w, uint32_t *expected, uint32_t desired,
                 memory_order success) {
@@ -127,13 +132,17 @@ static CT_COLD int acquire_slow(ct_lock *lock, const ct_deadline *dl) {
     }
 
     int lost = 0; /* wake-ups after which someone else had the lock */
+    int64_t since = ct__now_ns();
+    bool starving = false;
     for (;;) {
         if ((s & HANDOFF) || !(s & LOCKED)) {
             if (cas(w, &s, take_as_waiter(s), memory_order_acquire))
                 return 0;
             continue;
         }
-        uint32_t park = (s & ~WOKEN) | (lost >= STARVE_LOST ? STARVING : 0);
+        if (!starving && lost >= STARVE_LOST)
+            starving = ct__now_ns() - since >= STARVE_NS;
+        uint32_t park = (s & ~WOKEN) | (starving ? STARVING : 0);
         if (park != s) {
             if (!cas(w, &s, park, memory_order_relaxed))
                 continue;
