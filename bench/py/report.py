@@ -126,6 +126,8 @@ def main():
             "set key outside right",
             "set arrow from %s, graph 0 to %s, graph 1 nohead dt 2" % (
                 cores, cores) if cores.isdigit() else "",
+            "set label ' = cores: oversubscribed beyond' at %s, graph 0.04"
+            % cores if cores.isdigit() else "",
             "plot " + ", ".join(plots), ""])
         subprocess.run([gnuplot], input=gp, text=True, check=True)
         for i in range(len(variants)):
