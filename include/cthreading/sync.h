@@ -297,15 +297,17 @@ CT_API bool ct_event_is_set(const ct_event *ev);
 CT_API int ct_event_wait(ct_event *ev, double timeout);
 
 /* ------------------------------------------------------------------------
- * Barrier (threading.Barrier)                                40 bytes
+ * Barrier (threading.Barrier)                                48 bytes
  *
  * `parties` threads meet: each wait() blocks until all have arrived, then
  * all go on together, and the barrier is ready for the next round. The
  * state machine is Python's: filling -> (action) -> draining -> filling;
  * broken after abort(), a timed-out wait or a failing action; resetting
- * while waiters leave after reset(). Threads of the next round arriving
- * while the last round drains wait until it has drained.
- * See docs/barrier.md.
+ * while waiters leave after reset(). A release takes every waiter of the
+ * round out at once (Python's schedule where each released waiter leaves
+ * before anyone else runs), so the draining phase is instantaneous and
+ * the next round may start at once; a released waiter is never broken by
+ * a later abort. See docs/barrier.md.
  * ---------------------------------------------------------------------- */
 
 typedef struct ct_barrier_options {
@@ -322,7 +324,7 @@ typedef struct ct_barrier_options {
 } ct_barrier_options;
 
 typedef struct ct_barrier {
-    _Atomic uint32_t state;   /* private: phase (2 bits) | count << 2 */
+    _Atomic uint64_t state;   /* private: phase | count << 2 | round << 32 */
     _Atomic uint32_t seq;     /* private: wake sequence | sleepers bit */
     uint32_t parties;         /* private: 0 once destroyed */
     uint32_t flags;           /* private: CT_PSHARED */
@@ -336,7 +338,8 @@ typedef struct ct_barrier {
 
 /* Static initialisers (no action, no default timeout). A barrier with
  * parties < 1 answers CT_EINVAL to every call. */
-#define CT_BARRIER_INIT(parties) {0, 0, (uint32_t)(parties), 0, NULL, NULL, 0}
+#define CT_BARRIER_INIT(parties)                                              \
+    {0, 0, (uint32_t)(parties), 0, NULL, NULL, 0}
 #define CT_BARRIER_INIT_PSHARED(parties)                                      \
     {0, 0, (uint32_t)(parties), CT_PSHARED, NULL, NULL, 0}
 
@@ -383,17 +386,16 @@ CT_API int ct_barrier_abort(ct_barrier *b);
 
 /* Return to the empty state (Python's reset()): threads waiting get
  * CT_EBROKEN, and once they have left the barrier is usable again
- * (new arrivals wait for that). Also repairs a broken barrier. A reset
- * while the last round drains changes nothing. Waits for a running
- * action, as abort. Returns 0, CT_EINVAL for NULL or destroyed. */
+ * (new arrivals wait for that). Also repairs a broken barrier. Waits for
+ * a running action, as abort. Returns 0, CT_EINVAL for NULL or destroyed.
+ * Thread-safe. */
 CT_API int ct_barrier_reset(ct_barrier *b);
 
 /* True if broken (a snapshot). NULL or destroyed: false. */
 CT_API bool ct_barrier_broken(const ct_barrier *b);
 
 /* The number of threads waiting for the current round to fill (0 while
- * draining, resetting or broken), a snapshot; CT_EINVAL for NULL or
- * destroyed. */
+ * resetting or broken), a snapshot; CT_EINVAL for NULL or destroyed. */
 CT_API int ct_barrier_n_waiting(const ct_barrier *b);
 
 /* The number of parties; CT_EINVAL for NULL or destroyed. */

@@ -1,77 +1,97 @@
-/* Barrier (threading.Barrier), Python's state machine on two words.
+/* Barrier (threading.Barrier): Python's state machine on two words.
  *
- *   state  bits 0..1  phase: FILLING 0, DRAINING 1, RESETTING 2, BROKEN 3
- *          bits 2..31 count: threads inside wait() (arrived, not yet left)
- *   seq    bit 0      SLEEPERS: someone may be asleep on `seq`
- *          bits 1..31 a sequence bumped after every phase change
+ *   state (64 bits)  bits 0..1   phase: FILLING 0, RESETTING 2, BROKEN 3
+ *                                (Python's 0, -1, -2; its draining 1 is
+ *                                instantaneous here, see below)
+ *                    bits 2..31  count: threads inside wait()
+ *                    bits 32..63 round: +1 at every release
+ *   seq (32 bits)    bit 0       SLEEPERS: someone may sleep on `seq`
+ *                    bits 1..31  bumped after every phase or round change
  *
- * Python keeps _state and _count under a Condition; here every step of
- * its machine is one CAS on `state` (acq_rel), and its notify_all() is
- * bump(): seq += 2 (release), clearing SLEEPERS, and a wake of all
- * sleepers on `seq` if the bit was set. Every thread that waits for a
- * phase change parks on `seq`, never on `state` (arrivals and leavings
- * change `state` without waking anybody).
+ * Python keeps _state and _count under a Condition; here every step is
+ * one CAS on `state` (acq_rel) and its notify_all() is bump(): seq += 2
+ * (release) clearing SLEEPERS, and a wake of all sleepers on `seq` if the
+ * bit was set. Whoever waits for a phase or round change parks on `seq`;
+ * arrivals and leavings change only the count and wake nobody.
  *
- *   wait():  phase FILLING, count < parties
- *                 --count+1--> index = old count
- *            phase DRAINING or RESETTING, or FILLING with count == parties
- *            (the action is running): park until the phase changes, then
- *            look again (Python's _enter: no timeout here)
- *            phase BROKEN: CT_EBROKEN, never entering
- *   last arrival (index parties-1): runs the action while the state says
+ *   wait():  FILLING, count < parties --count+1--> index = old count,
+ *                                                  round r remembered
+ *            RESETTING, or FILLING with count == parties (the action is
+ *            running): park until phase/round change (Python's _enter,
+ *            no timeout); BROKEN: CT_EBROKEN without entering
+ *   last arrival (index parties-1) runs the action while the state reads
  *            FILLING|parties, which every other thread treats as "the
- *            barrier's lock is held"; then FILLING|parties --> DRAINING
- *            (or --> BROKEN if the action failed), bump
- *   waiter:  parks until the phase leaves FILLING: DRAINING -> its index;
- *            RESETTING/BROKEN -> CT_EBROKEN. When its deadline passes in
- *            FILLING with count < parties: --> BROKEN (count kept), bump,
- *            CT_EBROKEN. With count == parties the action is running:
- *            it waits for it without deadline, as Python's timed-out
- *            waiter waits to re-take the lock the action holds.
- *   leaving (every thread that entered, whatever the outcome):
- *            count-1; if it was the last and the phase is DRAINING or
- *            RESETTING --> FILLING|0, bump (wakes next-round arrivals)
+ *            barrier's lock is held"; then
+ *              success:  FILLING|parties|r --> FILLING|0|r+1, bump
+ *              failure:  FILLING|parties|r --> BROKEN|parties|r, bump, leave
+ *   waiter:  round != r --> its index (released; it is already out)
+ *            RESETTING/BROKEN --> leave, CT_EBROKEN
+ *            deadline passed in FILLING, count < parties:
+ *                      --> BROKEN (count kept), bump, leave, CT_EBROKEN
+ *            deadline passed with count == parties (action running):
+ *                      wait on without deadline, as Python's timed-out
+ *                      waiter waits to re-take the lock the action holds
+ *   leave:   count-1; the last one out of RESETTING --> FILLING|0, bump
  *   abort(): --> BROKEN (count kept), bump
- *   reset(): count > 0: FILLING/BROKEN --> RESETTING (DRAINING and
- *            RESETTING unchanged); count == 0: --> FILLING; bump
- *            abort() and reset() first wait out a running action.
+ *   reset(): count > 0: FILLING/BROKEN --> RESETTING; count 0: --> FILLING;
+ *            bump. abort() and reset() first wait out a running action.
+ *
+ * Instant draining. Python's release sets "draining" and each released
+ * waiter leaves when it re-takes the lock; newcomers wait meanwhile. Here
+ * the release takes the whole round out at once (count 0, next round):
+ * exactly Python's schedule in which every released waiter re-takes the
+ * lock before anyone else, so nothing observable differs from some run
+ * of Python's code, and the next round need not wait for sleepy leavers
+ * (what makes pthread_barrier_t fast). The round number tells a waiter
+ * that it was released even if the barrier was aborted, reset or reused
+ * after that; it wraps after 2^32 rounds.
  *
  * No lost wake-up: a waiter reads `seq` (acquire) before `state`; a
  * changer writes `state` before bumping `seq` (release). If the waiter saw
  * the old state, it parks on the old seq value with SLEEPERS set by its
- * own successful CAS (or already set), so the bump either changes the
- * word under the kernel's check or sees the bit and wakes it.
+ * own successful CAS (or already set), so the bump either changes the word
+ * under the kernel's check or sees the bit and wakes it.
  *
  * Memory: arrivals' CAS are release and the last arrival's acquire (one
- * chain of RMWs), the DRAINING store is release and waiters read it with
- * acquire: all work before wait() happens before all work after it.
+ * chain of RMWs); the release CAS is release and waiters read the new
+ * round with acquire: all work before wait() (and the action) happens
+ * before all work after it.
  */
 #include "internal.h"
 
-enum {
-    FILLING = 0u,
-    DRAINING = 1u,
-    RESETTING = 2u,
-    BROKEN = 3u,
-    PHASE = 3u,
-    ONE = 4u,        /* one thread in `count` */
-    SLEEPERS = 1u,   /* in seq */
-    SPIN = 200       /* looks at the state before sleeping */
-};
+#include <sched.h>
 
-static inline uint32_t phase(uint32_t w) {
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2,
+               "a process-shared barrier needs lock-free 64-bit atomics");
+
+#define FILLING 0ull
+#define RESETTING 2ull
+#define BROKEN 3ull
+#define PHASE 3ull
+#define ONE 4ull                     /* one thread in `count` */
+#define COUNT 0xfffffffcull          /* count bits */
+#define ROUND_ONE (1ull << 32)
+#define SLEEPERS 1u                  /* in seq */
+
+/* Yields before sleeping, after the spin: with more threads than CPUs
+ * they let the missing parties run instead of burning the time slice. */
+#ifndef CT_BARRIER_YIELDS
+#define CT_BARRIER_YIELDS 4
+#endif
+
+static inline uint64_t phase(uint64_t w) {
     return w & PHASE;
 }
 
-static inline uint32_t count(uint32_t w) {
-    return w >> 2;
+static inline uint32_t count(uint64_t w) {
+    return (uint32_t)((w & COUNT) >> 2);
 }
 
-static inline int park_flags(const ct_barrier *b) {
-    return ct__park_flags(b->flags);
+static inline uint32_t round_of(uint64_t w) {
+    return (uint32_t)(w >> 32);
 }
 
-/* Python's notify_all(): after a phase change. */
+/* Python's notify_all(): after a phase or round change. */
 static void bump(ct_barrier *b) {
     /* relaxed: the CAS below carries the order */
     uint32_t s = atomic_load_explicit(&b->seq, memory_order_relaxed);
@@ -81,21 +101,34 @@ static void bump(ct_barrier *b) {
         memory_order_relaxed))
         ;
     if (s & SLEEPERS)
-        ct_park_wake(&b->seq, CT_PARK_ALL, park_flags(b));
+        ct_park_wake(&b->seq, CT_PARK_ALL, ct__park_flags(b->flags));
 }
 
-/* Sleep until `state` differs from `w` or `d` (NULL: none) passes.
- * Returns 0 (look again) or CT_ETIMEDOUT. */
-static int wait_change(ct_barrier *b, uint32_t w, const ct_deadline *d) {
-    for (int i = 0; i < SPIN; i++) {
+/* True while phase and round are still those of `w` (count may move). */
+static inline bool same(ct_barrier *b, uint64_t w, memory_order mo) {
+    return ((atomic_load_explicit(&b->state, mo) ^ w) & ~COUNT) == 0;
+}
+
+/* Sleep until the phase or round differs from `w`'s or `d` (NULL: none)
+ * passes. Returns 0 (look again) or CT_ETIMEDOUT. */
+static int wait_change(ct_barrier *b, uint64_t w, const ct_deadline *d) {
+    for (uint32_t i = 0, n = ct__spin_budget(); i < n; i++) {
         /* relaxed: a hint; the caller re-reads with acquire */
-        if (atomic_load_explicit(&b->state, memory_order_relaxed) != w)
+        if (!same(b, w, memory_order_relaxed)) {
+            ct__spin_result(true);
             return 0;
+        }
         ct_cpu_relax();
+    }
+    ct__spin_result(false);
+    for (int i = 0; i < CT_BARRIER_YIELDS; i++) {
+        sched_yield();
+        if (!same(b, w, memory_order_relaxed))
+            return 0;
     }
     /* acquire: orders the read of `state` below after this one */
     uint32_t s = atomic_load_explicit(&b->seq, memory_order_acquire);
-    if (atomic_load_explicit(&b->state, memory_order_acquire) != w)
+    if (!same(b, w, memory_order_acquire))
         return 0;
     if (!(s & SLEEPERS)) {
         /* acquire: as the load above, when it succeeds */
@@ -104,88 +137,92 @@ static int wait_change(ct_barrier *b, uint32_t w, const ct_deadline *d) {
                 memory_order_relaxed))
             return 0; /* a bump came in between: look again */
         s |= SLEEPERS;
-        if (atomic_load_explicit(&b->state, memory_order_acquire) != w)
+        if (!same(b, w, memory_order_acquire))
             return 0;
     }
-    int rc = ct_park_wait(&b->seq, s, d, park_flags(b) | CT_PARK_NOSPIN);
+    int rc = ct_park_wait(&b->seq, s, d,
+                          ct__park_flags(b->flags) | CT_PARK_NOSPIN);
     return rc == CT_ETIMEDOUT ? CT_ETIMEDOUT : 0;
 }
 
-/* Move from `w` to `next` and, if the phase changed, wake the sleepers.
- * Returns false if the state was no longer `w` (w is then refreshed). */
-static bool transition(ct_barrier *b, uint32_t *w, uint32_t next) {
-    uint32_t old = *w;
+/* Move from *w to `next`; bump if the phase or round changed. Returns
+ * false if the state was no longer *w (*w is then refreshed). */
+static bool transition(ct_barrier *b, uint64_t *w, uint64_t next) {
+    uint64_t old = *w;
     /* acq_rel: publishes what this thread did, sees what others did */
     if (!atomic_compare_exchange_strong_explicit(&b->state, w, next,
                                                  memory_order_acq_rel,
                                                  memory_order_acquire))
         return false;
-    if (phase(old) != phase(next))
+    if ((old ^ next) & ~COUNT)
         bump(b);
     return true;
 }
 
-/* Python's _exit(): leave, and let the next round in after the last. */
+/* Python's _exit() on the broken/reset paths: the last one out of a
+ * resetting barrier makes it usable again. */
 static void leave(ct_barrier *b) {
-    uint32_t w = atomic_load_explicit(&b->state, memory_order_relaxed);
-    uint32_t next;
+    uint64_t w = atomic_load_explicit(&b->state, memory_order_relaxed);
+    uint64_t next;
     do {
         next = w - ONE;
-        if (count(next) == 0 &&
-            (phase(next) == DRAINING || phase(next) == RESETTING))
-            next = FILLING;
+        if (count(next) == 0 && phase(next) == RESETTING)
+            next &= ~PHASE; /* FILLING */
     } while (!transition(b, &w, next));
 }
 
-/* Run while holding the round (state FILLING|parties). */
-static int release_round(ct_barrier *b, int index) {
+/* The last arrival, holding the round (state FILLING|parties|r). */
+static int release_round(ct_barrier *b, uint64_t full, int index) {
     int rc = b->action ? b->action(b->arg) : 0;
-    uint32_t w = ((uint32_t)b->parties << 2) | FILLING;
-    /* Nobody else changes a full FILLING state: it cannot fail. */
-    bool ok = transition(b, &w, (rc < 0 ? BROKEN : DRAINING) | (w & ~PHASE));
-    (void)ok;
-    leave(b);
-    return rc < 0 ? rc : index;
+    uint64_t w = full;
+    if (rc < 0) {
+        /* Python's _break() and re-raise */
+        transition(b, &w, full | BROKEN);
+        leave(b);
+        return rc;
+    }
+    /* Nobody else changes a full FILLING state: the CAS cannot fail. */
+    transition(b, &w, (full & ~(COUNT | PHASE)) + ROUND_ONE);
+    return index;
 }
 
-static CT_COLD int wait_released(ct_barrier *b, int index,
-                                 const ct_deadline *d) {
+static int wait_released(ct_barrier *b, uint64_t mine, int index,
+                         const ct_deadline *d) {
+    uint32_t parties = b->parties;
     bool timed_out = false;
     for (;;) {
-        uint32_t w = atomic_load_explicit(&b->state, memory_order_acquire);
-        switch (phase(w)) {
-        case DRAINING:
-            leave(b);
-            return index;
-        case RESETTING:
-        case BROKEN:
-            leave(b);
+        /* acquire: the new round publishes the whole round's work */
+        uint64_t w = atomic_load_explicit(&b->state, memory_order_acquire);
+        if (round_of(w) != round_of(mine))
+            return index; /* released: already counted out */
+        if (phase(w) != FILLING) {
+            leave(b); /* resetting or broken */
             return CT_EBROKEN;
-        default:
-            break;
         }
-        if (timed_out && count(w) < b->parties) {
+        if (timed_out && count(w) < parties) {
             /* Python's _break() after wait_for timed out */
-            if (transition(b, &w, (w & ~PHASE) | BROKEN)) {
+            if (transition(b, &w, w | BROKEN)) {
                 leave(b);
                 return CT_EBROKEN;
             }
             continue;
         }
         /* count == parties: the action runs; wait for it without limit */
-        const ct_deadline *until = timed_out ? NULL : d;
-        if (wait_change(b, w, until) == CT_ETIMEDOUT)
+        if (wait_change(b, w, timed_out ? NULL : d) == CT_ETIMEDOUT)
             timed_out = true;
     }
 }
 
+static bool usable(const ct_barrier *b) {
+    return b && b->parties >= 1 && b->parties <= CT_BARRIER_MAX_PARTIES;
+}
+
 static int barrier_wait(ct_barrier *b, const ct_deadline *d) {
-    uint32_t parties = b->parties;
-    if (parties < 1 || parties > CT_BARRIER_MAX_PARTIES)
+    if (!usable(b))
         return CT_EINVAL;
-    /* acquire: see the state the last phase change published */
-    uint32_t w = atomic_load_explicit(&b->state, memory_order_acquire);
-    int index;
+    uint32_t parties = b->parties;
+    /* acquire: see the state the last change published */
+    uint64_t w = atomic_load_explicit(&b->state, memory_order_acquire);
     for (;;) {
         if (phase(w) == BROKEN)
             return CT_EBROKEN;
@@ -193,19 +230,18 @@ static int barrier_wait(ct_barrier *b, const ct_deadline *d) {
             /* acq_rel: publishes this thread's work to the last arrival */
             if (atomic_compare_exchange_weak_explicit(
                     &b->state, &w, w + ONE, memory_order_acq_rel,
-                    memory_order_acquire)) {
-                index = (int)count(w);
+                    memory_order_acquire))
                 break;
-            }
             continue;
         }
-        /* draining, resetting or action running: Python's _enter */
+        /* resetting, or the action running: Python's _enter */
         wait_change(b, w, NULL);
         w = atomic_load_explicit(&b->state, memory_order_acquire);
     }
+    int index = (int)count(w);
     if ((uint32_t)index + 1 == parties)
-        return release_round(b, index);
-    return wait_released(b, index, d);
+        return release_round(b, w + ONE, index);
+    return wait_released(b, w, index, d);
 }
 
 /* ---------------------------------------------------------------- public */
@@ -233,16 +269,12 @@ int ct_barrier_init_opt(ct_barrier *b, int parties,
     return 0;
 }
 
-static bool usable(const ct_barrier *b) {
-    return b && b->parties >= 1 && b->parties <= CT_BARRIER_MAX_PARTIES;
-}
-
 int ct_barrier_destroy(ct_barrier *b) {
     if (!usable(b))
         return CT_EINVAL;
     /* acquire: destroy comes after the last leaver's work */
-    uint32_t w = atomic_load_explicit(&b->state, memory_order_acquire);
-    if (count(w) > 0 || phase(w) == DRAINING || phase(w) == RESETTING)
+    uint64_t w = atomic_load_explicit(&b->state, memory_order_acquire);
+    if (count(w) > 0 || phase(w) == RESETTING)
         return CT_ESTATE;
     b->parties = 0;
     return 0;
@@ -265,33 +297,31 @@ int ct_barrier_wait_timeout(ct_barrier *b, double timeout) {
     return barrier_wait(b, &d);
 }
 
-/* Apply `to(w)` to the state once no action runs; bump on a change. */
-static int change(ct_barrier *b, uint32_t (*to)(uint32_t w)) {
+/* Apply `to(w)` once no action runs; bump on a phase change. */
+static int change(ct_barrier *b, uint64_t (*to)(uint64_t w)) {
     if (!usable(b))
         return CT_EINVAL;
-    uint32_t w = atomic_load_explicit(&b->state, memory_order_acquire);
+    uint64_t w = atomic_load_explicit(&b->state, memory_order_acquire);
     for (;;) {
         if (phase(w) == FILLING && count(w) == b->parties) {
             wait_change(b, w, NULL); /* the action holds the round */
             w = atomic_load_explicit(&b->state, memory_order_acquire);
             continue;
         }
-        uint32_t next = to(w);
+        uint64_t next = to(w);
         if (next == w || transition(b, &w, next))
             return 0;
     }
 }
 
-static uint32_t to_broken(uint32_t w) {
-    return (w & ~PHASE) | BROKEN;
+static uint64_t to_broken(uint64_t w) {
+    return w | BROKEN;
 }
 
-static uint32_t to_reset(uint32_t w) {
+static uint64_t to_reset(uint64_t w) {
     if (count(w) == 0)
-        return FILLING;
-    if (phase(w) == FILLING || phase(w) == BROKEN)
-        return (w & ~PHASE) | RESETTING;
-    return w; /* draining or already resetting */
+        return w & ~PHASE; /* FILLING */
+    return (w & ~PHASE) | RESETTING;
 }
 
 int ct_barrier_abort(ct_barrier *b) {
@@ -312,7 +342,7 @@ int ct_barrier_n_waiting(const ct_barrier *b) {
     if (!usable(b))
         return CT_EINVAL;
     /* relaxed: a snapshot (Python reads it without the lock too) */
-    uint32_t w = atomic_load_explicit(&b->state, memory_order_relaxed);
+    uint64_t w = atomic_load_explicit(&b->state, memory_order_relaxed);
     return phase(w) == FILLING ? (int)count(w) : 0;
 }
 
