@@ -41,10 +41,13 @@
  * in all on the 2-core EPYC here, where a pause costs 35-65 ns): long
  * enough to catch a hand-off from a running peer without a sleep
  * (~15 us), short enough not to steal the core from the thread that
- * would make room when the machine is oversubscribed. BACKOFF_MAX caps
- * the pauses after a lost CAS. Measured: 4x more spinning made 2/2..8/8
- * producer/consumer runs 1.5-2x slower. */
-enum { TRY_SPIN = 8, RELAX = 4, BACKOFF_MAX = 64 };
+ * would make room when the machine is oversubscribed. Then YIELDS tries
+ * after sched_yield: on an oversubscribed core that runs the peer at
+ * once, much cheaper than a futex sleep and wake-up. BACKOFF_MAX caps
+ * the pauses after a lost CAS. Measured (1,024 slots, P/P = 1/1..8/8,
+ * 2 cores): 4x more spinning made runs 1.5-2x slower; the 2 yields
+ * made them 1.2-1.5x faster. */
+enum { TRY_SPIN = 8, RELAX = 4, YIELDS = 2, BACKOFF_MAX = 64 };
 
 static inline unsigned char *slot(const ct_queue *q, uint64_t pos) {
     uint64_t i = q->mask != UINT64_MAX ? (pos & q->mask) : (pos % q->cap);
@@ -181,7 +184,13 @@ static inline int full_or_shut(const ct_queue *q) {
                : CT_EFULL;
 }
 
-static inline void relax(void) {
+/* Spin step i of TRY_SPIN + YIELDS: pauses first, then sched_yield, which
+ * hands an oversubscribed core to a peer that can make progress. */
+static inline void relax(int i) {
+    if (i >= TRY_SPIN) {
+        sched_yield();
+        return;
+    }
     for (int k = 0; k < RELAX; k++)
         ct_cpu_relax();
 }
@@ -193,8 +202,8 @@ static CT_COLD int put_slow(ct_queue *q, const void *src, double timeout) {
     bool front = false, woken = false;
     int r;
     for (;;) {
-        for (int i = 0; i < TRY_SPIN; i++) {
-            relax();
+        for (int i = 0; i < TRY_SPIN + YIELDS; i++) {
+            relax(i);
             if ((r = ct__ring_try_put(q, src)) != CT_EFULL)
                 goto out;
         }
@@ -261,8 +270,8 @@ static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
     bool front = false, woken = false;
     int r;
     for (;;) {
-        for (int i = 0; i < TRY_SPIN; i++) {
-            relax();
+        for (int i = 0; i < TRY_SPIN + YIELDS; i++) {
+            relax(i);
             if ((r = ct__ring_try_get(q, dst)) == 0)
                 goto out;
             if (atomic_load_explicit(&q->shut, memory_order_seq_cst)) {
