@@ -112,7 +112,9 @@ int tour_thread(bool quick) {
     printf("   %d waits of %.2f s: sequential %.2f s, threads %.2f s "
            "(speedup x%.1f)\n",
            TASKS, nap, seq, conc, seq / conc);
-    bad |= conc > seq / 2;
+    /* Ideal is seq / TASKS; a loaded CI machine running sanitizers may
+     * add tens of ms, so only "clearly overlapped" is required. */
+    bad |= conc > seq * 0.8;
 
     TOUR_STEP("thread", "thread-local values and failing threads");
     atomic_int destroyed = 0;
