@@ -41,13 +41,16 @@
  * in all on the 2-core EPYC here, where a pause costs 35-65 ns): long
  * enough to catch a hand-off from a running peer without a sleep
  * (~15 us), short enough not to steal the core from the thread that
- * would make room when the machine is oversubscribed. Then YIELDS tries
- * after sched_yield: on an oversubscribed core that runs the peer at
- * once, much cheaper than a futex sleep and wake-up. BACKOFF_MAX caps
- * the pauses after a lost CAS. Measured (1,024 slots, P/P = 1/1..8/8,
- * 2 cores): 4x more spinning made runs 1.5-2x slower; the 2 yields
- * made them 1.2-1.5x faster. */
-enum { TRY_SPIN = 8, RELAX = 4, YIELDS = 2, BACKOFF_MAX = 64 };
+ * would make room when the machine is oversubscribed. A putter facing a
+ * full ring then tries PUT_YIELDS times after sched_yield, which runs a
+ * consumer on an oversubscribed core at once (cheaper than a futex sleep
+ * and wake-up). A getter does not yield: on a loaded machine a yield can
+ * give the core away for a whole time slice, and an idle consumer's
+ * wake-up latency went from p99 ~30 us to ~3 ms with it. BACKOFF_MAX
+ * caps the pauses after a lost CAS. Measured (1,024 slots, P/P =
+ * 1/1..8/8, 2 cores): 4x more spinning made runs 1.5-2x slower. */
+enum { TRY_SPIN = 8, RELAX = 4, PUT_YIELDS = 2, GET_YIELDS = 0 };
+enum { BACKOFF_MAX = 64 };
 
 static inline unsigned char *slot(const ct_queue *q, uint64_t pos) {
     uint64_t i = q->mask != UINT64_MAX ? (pos & q->mask) : (pos % q->cap);
@@ -184,7 +187,7 @@ static inline int full_or_shut(const ct_queue *q) {
                : CT_EFULL;
 }
 
-/* Spin step i of TRY_SPIN + YIELDS: pauses first, then sched_yield, which
+/* Spin step i of TRY_SPIN + yields: pauses first, then sched_yield, which
  * hands an oversubscribed core to a peer that can make progress. */
 static inline void relax(int i) {
     if (i >= TRY_SPIN) {
@@ -202,7 +205,7 @@ static CT_COLD int put_slow(ct_queue *q, const void *src, double timeout) {
     bool front = false, woken = false;
     int r;
     for (;;) {
-        for (int i = 0; i < TRY_SPIN + YIELDS; i++) {
+        for (int i = 0; i < TRY_SPIN + PUT_YIELDS; i++) {
             relax(i);
             if ((r = ct__ring_try_put(q, src)) != CT_EFULL)
                 goto out;
@@ -270,7 +273,7 @@ static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
     bool front = false, woken = false;
     int r;
     for (;;) {
-        for (int i = 0; i < TRY_SPIN + YIELDS; i++) {
+        for (int i = 0; i < TRY_SPIN + GET_YIELDS; i++) {
             relax(i);
             if ((r = ct__ring_try_get(q, dst)) == 0)
                 goto out;
