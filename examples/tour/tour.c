@@ -8,7 +8,28 @@
  * EXPECT: ^-- core: errors
  * EXPECT: ^-- core: deadlines
  * EXPECT: ^-- core: parking
- * EXPECT: ^== tour complete
+ * EXPECT: ^-- thread: create, start, join
+ * EXPECT: ^   create\+start\+join of an empty thread: [0-9.]+ us \(bare pthread: [0-9.]+ us
+ * EXPECT: ^-- thread: I/O-bound work overlaps
+ * EXPECT: ^-- thread: thread-local values and failing threads
+ * EXPECT: ^   3 threads used a local: 3 destructor calls at their exit$
+ * EXPECT: ^   excepthook saw: ValueError in parser: item -4 is negative
+ * EXPECT: ^-- thread: Timer and cancel
+ * EXPECT: \(prevented=1\) .* calls: 1$
+ * EXPECT: ^-- thread: current_thread and exit rules
+ * EXPECT: ^-- sync: a race condition, and the Lock that fixes it
+ * EXPECT: with lock: ([0-9]+) \(expected \1\)$
+ * EXPECT: ^-- sync: Lock timeouts: CT_ETIMEDOUT instead of a hang
+ * EXPECT: acquire\(0\.1\) on a held lock -> CT_ETIMEDOUT after
+ * EXPECT: ^-- sync: RLock: the owner re-enters; others must wait
+ * EXPECT: a stray release -> CT_EPERM$
+ * EXPECT: ^-- sync: Condition: a one-slot handoff, no lost wake-up
+ * EXPECT: items handed over, sum ([0-9]+) \(expected \1\)
+ * EXPECT: ^-- sync: deadlock avoided: locks taken in one global order
+ * EXPECT: total=200 \(expected 200\), no deadlock$
+ * EXPECT: ^-- sync: once: a thread-safe singleton
+ * EXPECT: init ran 1 time\(s\)$
+ * EXPECT: ^== tour complete$
  */
 #include "tour.h"
 
