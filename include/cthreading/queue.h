@@ -175,7 +175,7 @@ CT_API int ct_queue_task_done(ct_queue *q);
 CT_API int ct_queue_join(ct_queue *q, double timeout);
 
 /* The count of unfinished tasks (Python's unfinished_tasks attribute);
- * CT_EINVAL for NULL. Thread-safe. */
+ * CT_EINVAL for NULL or a CT_QUEUE_SIMPLE queue. Thread-safe. */
 CT_API long ct_queue_unfinished_tasks(const ct_queue *q);
 
 /* Shut the queue down (Python 3.13's shutdown). Afterwards put fails with

@@ -284,7 +284,7 @@ int ct_queue_join(ct_queue *q, double timeout) {
 }
 
 long ct_queue_unfinished_tasks(const ct_queue *q) {
-    if (!q)
+    if (!q || !q->tracked)
         return CT_EINVAL;
     return (long)unfinished(q);
 }

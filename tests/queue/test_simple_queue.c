@@ -68,6 +68,7 @@ static void test_task_done_join_shutdown_are_not_supported(void **s) {
     assert_int_equal(ct_queue_task_done(q), CT_EINVAL);
     assert_int_equal(ct_queue_join(q, 0), CT_EINVAL);
     assert_int_equal(ct_queue_shutdown(q, false), CT_EINVAL);
+    assert_int_equal(ct_queue_unfinished_tasks(q), CT_EINVAL);
     assert_false(ct_queue_is_shutdown(q));
     assert_int_equal(ct_queue_maxsize(q), 0);
     ct_queue_free(q);
