@@ -2,6 +2,8 @@
  *
  *   uncontended  one thread, acquire + release in a loop: the fast path
  *                (one atomic each way, no system call)
+ *   rlock        the same with a reentrant lock (RLock, recursive mutex,
+ *                GRecMutex), taken once per loop
  *   contended    T threads (1, 2, 4, 8, 16) share one lock and together
  *                do N increments of a shared counter, one per critical
  *                section, no work outside it: the worst case. The figure
@@ -12,7 +14,7 @@
  *   cthreading      ct_lock
  *   pthread mutex   pthread_mutex_t (default attributes)
  *   GLib GMutex     g_mutex_lock / g_mutex_unlock
- *   python Lock     threading.Lock (bench/py/lock.py)
+ *   python Lock     threading.Lock, threading.RLock (bench/py/lock.py)
  */
 #include "harness.h"
 
@@ -58,7 +60,8 @@ typedef struct shared {
         }                                                                     \
         c->s.mine[me].v = mine;                                               \
     }                                                                         \
-    static int name##_uncontended(void *arg, bench_out *out) {                \
+    __attribute__((unused)) static int name##_uncontended(void *arg,     \
+                                                          bench_out *out) {\
         long n = *(long *)arg;                                                \
         static name##_ctx c;                                                  \
         type *mu = &c.mu;                                                     \
@@ -73,7 +76,8 @@ typedef struct shared {
         fini;                                                                 \
         return 0;                                                             \
     }                                                                         \
-    static int name##_contended(void *arg, bench_out *out) {                  \
+    __attribute__((unused)) static int name##_contended(void *arg,       \
+                                                        bench_out *out) {\
         const long *a = arg; /* {n, threads} */                               \
         static name##_ctx c;                                                  \
         type *mu = &c.mu;                                                     \
@@ -99,7 +103,23 @@ LOCK_VARIANT(ctl, ct_lock, ct_lock_init(mu, 0), ct_lock_destroy(mu),
 LOCK_VARIANT(pth, pthread_mutex_t, pthread_mutex_init(mu, NULL),
              pthread_mutex_destroy(mu), pthread_mutex_lock(mu),
              pthread_mutex_unlock(mu))
+#ifdef BENCH_CT_RLOCK
+LOCK_VARIANT(ctr, ct_rlock, ct_rlock_init(mu, 0), ct_rlock_destroy(mu),
+             ct_rlock_acquire(mu, CT_FOREVER), ct_rlock_release(mu))
+#endif
+static void recursive_init(pthread_mutex_t *mu) {
+    pthread_mutexattr_t a;
+    pthread_mutexattr_init(&a);
+    pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(mu, &a);
+    pthread_mutexattr_destroy(&a);
+}
+LOCK_VARIANT(pthr, pthread_mutex_t, recursive_init(mu),
+             pthread_mutex_destroy(mu), pthread_mutex_lock(mu),
+             pthread_mutex_unlock(mu))
 #ifdef BENCH_HAVE_GLIB
+LOCK_VARIANT(glr, GRecMutex, g_rec_mutex_init(mu), g_rec_mutex_clear(mu),
+             g_rec_mutex_lock(mu), g_rec_mutex_unlock(mu))
 LOCK_VARIANT(gl, GMutex, g_mutex_init(mu), g_mutex_clear(mu),
              g_mutex_lock(mu), g_mutex_unlock(mu))
 #endif
@@ -119,6 +139,16 @@ int main(int argc, char **argv) {
               &nu);
 #ifdef BENCH_HAVE_GLIB
     bench_run("GLib GMutex", "uncontended", 1, "ns/op", gl_uncontended, &nu);
+#endif
+#ifdef BENCH_CT_RLOCK
+    bench_run("cthreading", "rlock", 1, "ns/op", ctr_uncontended, &nu);
+#else
+    bench_skip("cthreading", "rlock", 1, "not built yet");
+#endif
+    bench_run("pthread recursive mutex", "rlock", 1, "ns/op",
+              pthr_uncontended, &nu);
+#ifdef BENCH_HAVE_GLIB
+    bench_run("GLib GRecMutex", "rlock", 1, "ns/op", glr_uncontended, &nu);
 #endif
     for (size_t i = 0; i < sizeof threads / sizeof *threads; i++) {
         long a[2] = {nc, threads[i]};
@@ -142,6 +172,6 @@ int main(int argc, char **argv) {
     char args[96];
     snprintf(args, sizeof args, "--n-uncontended %ld --n-contended %ld",
              nu / 40, nc / 50);
-    bench_python("lock.py", args, "python Lock");
+    bench_python("lock.py", args, "python Lock,python RLock");
     return bench_finish();
 }

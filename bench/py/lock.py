@@ -5,8 +5,8 @@ import threading
 import benchlib as B
 
 
-def uncontended(n):
-    lock = threading.Lock()
+def uncontended(n, kind=threading.Lock):
+    lock = kind()
     acquire, release = lock.acquire, lock.release
     t0 = B.now_ns()
     for _ in range(n):
@@ -43,6 +43,9 @@ def main():
     tag = B.python_tag()
     vals = B.measure(a.reps, lambda: uncontended(max(a.n_uncontended, 10)))
     B.row("python Lock", "uncontended", 1, "ns/op", vals, tag)
+    vals = B.measure(a.reps, lambda: uncontended(max(a.n_uncontended, 10),
+                                                 threading.RLock))
+    B.row("python RLock", "rlock", 1, "ns/op", vals, tag)
     for t in (1, 2, 4, 8, 16):
         res = B.measure(a.reps, lambda: contended(max(a.n_contended, 10), t))
         lo = min(r[1][0] for r in res)
