@@ -3,7 +3,10 @@
  *   create+join      N threads in a row, each created, started and joined
  *                    before the next (the target does nothing): the cost
  *                    of one short-lived thread, the case a pool avoids.
- *   current_thread   the cost of asking "which thread am I" (main thread)
+ *   current_thread   the cost of asking "which thread am I" (main thread),
+ *                    each called through a volatile function pointer:
+ *                    pthread_self is declared const, so a direct call
+ *                    would be hoisted out of the loop
  *
  *   cthreading     ct_thread_new + ct_thread_start + ct_thread_join +
  *                  ct_thread_free; ct_thread_current()
@@ -49,9 +52,10 @@ static int ct_create(void *arg, bench_out *out) {
 
 static int ct_current(void *arg, bench_out *out) {
     long n = *(long *)arg;
+    ct_thread *(*volatile self)(void) = ct_thread_current;
     int64_t t0 = bench_now_ns();
     for (long i = 0; i < n; i++) {
-        ct_thread *t = ct_thread_current();
+        ct_thread *t = self();
         __asm__ volatile("" : : "r"(t) : "memory");
     }
     out->value[0] = (double)(bench_now_ns() - t0) / (double)n;
@@ -79,9 +83,10 @@ static int px_create(void *arg, bench_out *out) {
 
 static int px_current(void *arg, bench_out *out) {
     long n = *(long *)arg;
+    pthread_t (*volatile self)(void) = pthread_self;
     int64_t t0 = bench_now_ns();
     for (long i = 0; i < n; i++) {
-        pthread_t t = pthread_self();
+        pthread_t t = self();
         __asm__ volatile("" : : "r"(t) : "memory");
     }
     out->value[0] = (double)(bench_now_ns() - t0) / (double)n;
@@ -107,9 +112,10 @@ static int gl_create(void *arg, bench_out *out) {
 
 static int gl_current(void *arg, bench_out *out) {
     long n = *(long *)arg;
+    GThread *(*volatile self)(void) = g_thread_self;
     int64_t t0 = bench_now_ns();
     for (long i = 0; i < n; i++) {
-        GThread *t = g_thread_self();
+        GThread *t = self();
         __asm__ volatile("" : : "r"(t) : "memory");
     }
     out->value[0] = (double)(bench_now_ns() - t0) / (double)n;
