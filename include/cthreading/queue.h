@@ -40,7 +40,8 @@
  * again at the head of the line.
  *
  * Performance: a bounded FIFO queue (maxsize >= 2) is a lock-free ring
- * (one CAS per put or get, no allocation after creation); the other kinds
+ * (one CAS per put or get, no allocation after creation); a SimpleQueue
+ * puts without any lock into recycled 128-item segments; the other kinds
  * keep their items in one array under a small internal lock, grown by
  * doubling (never one allocation per item). Threads park only when the
  * queue is empty or full. See docs/queue.md.
@@ -59,7 +60,8 @@ typedef enum ct_queue_kind {
     CT_QUEUE_FIFO = 0,     /* queue.Queue: first in, first out */
     CT_QUEUE_LIFO = 1,     /* queue.LifoQueue: last in, first out */
     CT_QUEUE_PRIORITY = 2, /* queue.PriorityQueue: lowest first, stable */
-    CT_QUEUE_SIMPLE = 3    /* queue.SimpleQueue: unbounded FIFO, no tasks */
+    CT_QUEUE_SIMPLE = 3    /* queue.SimpleQueue: unbounded FIFO, no tasks,
+                              lock-free put (safe from hooks, TLS dtors) */
 } ct_queue_kind;
 
 /* An opaque queue. */

@@ -1,10 +1,12 @@
 /* src/queue/internal.h - what the queue layer shares with itself.
  *
- * A queue has one of two storage back-ends:
+ * A queue has one of three storage back-ends:
  *   ring   (bounded CT_QUEUE_FIFO): a lock-free Vyukov ring, ring.c;
+ *   simple (CT_QUEUE_SIMPLE): lock-free put into a list of segments,
+ *          simple.c;
  *   store  (every other queue): one array under `mu`, store.c.
- * Both share the waiting machinery of wait.c: FIFO lists of waiter nodes
- * living on the waiting threads' stacks, guarded by `mu`.
+ * Ring and store share the waiting machinery of wait.c: FIFO lists of
+ * waiter nodes living on the waiting threads' stacks, guarded by `mu`.
  */
 #ifndef CT_QUEUE_INTERNAL_H
 #define CT_QUEUE_INTERNAL_H
@@ -64,6 +66,16 @@ struct ct_queue {
     size_t bcap, head;
     _Atomic size_t count;
     uint64_t seq; /* priority: insertion number for stability */
+    /* SimpleQueue (simple.c): a lock-free list of segments. */
+    struct ct__sseg *s_head;        /* consumers, under mu */
+    uint32_t s_head_idx;            /* next slot of s_head, under mu */
+    struct ct__sseg *s_limbo[2];    /* retired, by epoch parity; under mu */
+    char pad5[40];
+    _Atomic(struct ct__sseg *) s_tail;  /* producers append here */
+    _Atomic(struct ct__sseg *) s_spare; /* one recycled segment */
+    _Atomic uint32_t s_epoch;           /* reclamation epoch */
+    _Atomic uint32_t s_active[2];       /* producers inside, by parity */
+    _Atomic uint32_t s_ev;              /* getters park here */
 };
 
 /* Internal lock (three-state futex lock). */
@@ -99,6 +111,12 @@ CT_HIDDEN unsigned char *ct__store_detach(ct_queue *q, size_t *first,
                                           size_t *n, size_t *cap);
 CT_HIDDEN void ct__store_destroy(ct_queue *q, unsigned char *b, size_t first,
                                  size_t n, size_t cap);
+
+/* SimpleQueue back-end (simple.c). */
+CT_HIDDEN int ct__simple_init(ct_queue *q);
+CT_HIDDEN int ct__simple_put(ct_queue *q, const void *src);
+CT_HIDDEN int ct__simple_get(ct_queue *q, void *dst, double timeout);
+CT_HIDDEN void ct__simple_free(ct_queue *q);
 
 /* Shared by both back-ends (queue.c). */
 CT_HIDDEN void ct__qdestroy_item(ct_queue *q, void *stored);

@@ -134,6 +134,10 @@ ct_queue *ct_queue_new_opts(const ct_queue_options *o) {
         for (uint64_t i = 0; i < q->cap; i++)
             atomic_init((_Atomic uint64_t *)(void *)(q->slots + i * q->stride),
                         i);
+    } else if (q->kind == CT_QUEUE_SIMPLE) {
+        q->stride = body;
+        if (ct__simple_init(q))
+            goto fail_slots;
     } else {
         q->stride = (q->kind == CT_QUEUE_PRIORITY ? 8 : 0) + body;
         if (ct__store_init(q))
@@ -153,6 +157,7 @@ int ct_queue_free(ct_queue *q) {
         return 0;
     ct__qlock(&q->mu);
     bool busy = q->getters.head || q->putters.head ||
+                atomic_load_explicit(&q->n_getwait, memory_order_seq_cst) ||
                 atomic_load_explicit(&q->n_joinwait, memory_order_seq_cst);
     ct__qunlock(&q->mu);
     if (busy)
@@ -166,6 +171,8 @@ int ct_queue_free(ct_queue *q) {
             ct__qdestroy_item(q, q->slots + i * q->stride + 8);
         }
         ct__free(q->slots);
+    } else if (q->kind == CT_QUEUE_SIMPLE) {
+        ct__simple_free(q);
     } else {
         size_t first, n, cap;
         unsigned char *b = ct__store_detach(q, &first, &n, &cap);
@@ -181,6 +188,8 @@ static int put(ct_queue *q, const void *src, double timeout) {
         return r;
     if (q->is_ring)
         return ct__ring_put(q, src, timeout);
+    if (q->kind == CT_QUEUE_SIMPLE)
+        return ct__simple_put(q, src); /* never blocks */
     return ct__store_put(q, src, timeout);
 }
 
@@ -190,6 +199,8 @@ static int get(ct_queue *q, void *dst, double timeout) {
         return r;
     if (q->is_ring)
         return ct__ring_get(q, dst, timeout);
+    if (q->kind == CT_QUEUE_SIMPLE)
+        return ct__simple_get(q, dst, timeout);
     return ct__store_get(q, dst, timeout);
 }
 

@@ -6,7 +6,9 @@
  * CT_TEST_TIMEOUT 120 */
 #include <cthreading.h>
 
+#include "allocfail.h"
 #include "qtest.h"
+#include "stress.h"
 
 static ct_queue *simple(void) {
     ct_queue *q = ct_queue_new(.kind = CT_QUEUE_SIMPLE);
@@ -203,7 +205,7 @@ static void test_put_from_thread_local_destructor(void **s) {
     ct_queue_free(tls_q);
 }
 
-/* Unbounded: grows in chunks; a million puts never block. */
+/* Unbounded: grows in chunks; 100,000 puts never block. */
 static void test_put_never_blocks_and_grows_in_chunks(void **s) {
     (void)s;
     ct_queue *q = simple();
@@ -213,6 +215,107 @@ static void test_put_never_blocks_and_grows_in_chunks(void **s) {
     for (long i = 0; i < 100000; i++)
         expect_get(q, i, 0);
     ct_queue_free(q);
+}
+
+/* Every allocation site (creation, each new segment) fails cleanly:
+ * CT_ENOMEM, the items already queued intact and in order, no leak. */
+static int alloc_run(void *ctx) {
+    (void)ctx;
+    ct_queue *q = ct_queue_new(.kind = CT_QUEUE_SIMPLE);
+    if (!q) {
+        ct_exception e;
+        assert_true(ct_exception_current(&e));
+        return e.code;
+    }
+    int rc = 0, n = 0;
+    for (; n < 300; n++)
+        if ((rc = ct_queue_put(q, I(n), 0)) != 0)
+            break;
+    if (rc)
+        assert_int_equal(rc, CT_ENOMEM);
+    assert_int_equal(ct_queue_qsize(q), n);
+    for (int i = 0; i < n; i++)
+        expect_get(q, i, 0);
+    assert_int_equal(ct_queue_free(q), 0);
+    return rc;
+}
+
+static void test_each_allocation_failure_is_enomem_and_loses_nothing(
+    void **s) {
+    (void)s;
+    assert_true(ct_test_alloc_failures(alloc_run, NULL, NULL) >= 3);
+}
+
+/* Steady state recycles segments: no allocation once warmed up. */
+static atomic_long allocs;
+static void *count_alloc(void *c, size_t n) {
+    (void)c;
+    atomic_fetch_add(&allocs, 1);
+    return malloc(n);
+}
+static void *count_realloc(void *c, void *p, size_t n) {
+    (void)c;
+    atomic_fetch_add(&allocs, 1);
+    return realloc(p, n);
+}
+static void count_free(void *c, void *p) {
+    (void)c;
+    free(p);
+}
+
+static void test_steady_state_does_not_allocate(void **s) {
+    (void)s;
+    ct_allocator a = {count_alloc, count_realloc, count_free, NULL};
+    assert_int_equal(ct_set_allocator(&a), 0);
+    ct_queue *q = simple();
+    void *x;
+    for (long i = 0; i < 2000; i++) { /* warm up: 200 in flight */
+        ct_queue_put(q, I(i), 0);
+        if (i >= 200)
+            ct_queue_get(q, &x, 0);
+    }
+    long before = atomic_load(&allocs);
+    for (long i = 0; i < 100000; i++) {
+        ct_queue_put(q, I(i), 0);
+        ct_queue_get(q, &x, 0);
+    }
+    assert_int_equal(atomic_load(&allocs), before);
+    ct_queue_free(q);
+    ct_set_allocator(NULL);
+}
+
+/* Producers and consumers hammering segment turnover (reclamation). */
+struct hammer {
+    ct_queue *q;
+    long per;
+    atomic_long sum, got;
+};
+
+static void hammer_body(void *ctx, int index) {
+    struct hammer *h = ctx;
+    if (index < 4) {
+        for (long i = 0; i < h->per; i++)
+            assert_int_equal(ct_queue_put(h->q, I(index * h->per + i + 1), 0),
+                             0);
+        return;
+    }
+    long s = 0;
+    for (long i = 0; i < h->per; i++) {
+        void *x;
+        assert_int_equal(ct_queue_get(h->q, &x, CT_FOREVER), 0);
+        s += V(x);
+    }
+    atomic_fetch_add(&h->sum, s);
+}
+
+static void test_many_producers_and_consumers_through_segments(void **s) {
+    (void)s;
+    struct hammer h = {.q = simple(), .per = ct_stress_iters(50000)};
+    assert_int_equal(ct_stress_run(8, hammer_body, &h), 0);
+    long n = 4 * h.per;
+    assert_int_equal(atomic_load(&h.sum), n * (n + 1) / 2);
+    assert_int_equal(ct_queue_qsize(h.q), 0);
+    assert_int_equal(ct_queue_free(h.q), 0);
 }
 
 int main(void) {
@@ -226,6 +329,10 @@ int main(void) {
         cmocka_unit_test(test_many_threads_timeout),
         cmocka_unit_test(test_put_from_thread_local_destructor),
         cmocka_unit_test(test_put_never_blocks_and_grows_in_chunks),
+        cmocka_unit_test(
+            test_each_allocation_failure_is_enomem_and_loses_nothing),
+        cmocka_unit_test(test_steady_state_does_not_allocate),
+        cmocka_unit_test(test_many_producers_and_consumers_through_segments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
