@@ -49,7 +49,8 @@ static int limited(void *arg) {
 /* ------------------------------------------- ping-pong: ours vs sem_t */
 
 static long rounds;
-static ct_semaphore cs_ping = CT_SEMAPHORE_INIT(0), cs_pong = CT_SEMAPHORE_INIT(0);
+static ct_semaphore cs_ping = CT_SEMAPHORE_INIT(0),
+                    cs_pong = CT_SEMAPHORE_INIT(0);
 static sem_t ps_ping, ps_pong;
 static ct_event ev_ping = CT_EVENT_INIT, ev_pong = CT_EVENT_INIT;
 

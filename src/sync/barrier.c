@@ -68,10 +68,10 @@ _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2,
 #define RESETTING 2ull
 #define BROKEN 3ull
 #define PHASE 3ull
-#define ONE 4ull                     /* one thread in `count` */
-#define COUNT 0xfffffffcull          /* count bits */
+#define ONE 4ull            /* one thread in `count` */
+#define COUNT 0xfffffffcull /* count bits */
 #define ROUND_ONE (1ull << 32)
-#define SLEEPERS 1u                  /* in seq */
+#define SLEEPERS 1u /* in seq */
 
 /* Yields before sleeping, after the spin: with more threads than CPUs
  * they let the missing parties run instead of burning the time slice. */
@@ -132,16 +132,16 @@ static int wait_change(ct_barrier *b, uint64_t w, const ct_deadline *d) {
         return 0;
     if (!(s & SLEEPERS)) {
         /* acquire: as the load above, when it succeeds */
-        if (!atomic_compare_exchange_strong_explicit(
-                &b->seq, &s, s | SLEEPERS, memory_order_acquire,
-                memory_order_relaxed))
+        if (!atomic_compare_exchange_strong_explicit(&b->seq, &s, s | SLEEPERS,
+                                                     memory_order_acquire,
+                                                     memory_order_relaxed))
             return 0; /* a bump came in between: look again */
         s |= SLEEPERS;
         if (!same(b, w, memory_order_acquire))
             return 0;
     }
-    int rc = ct_park_wait(&b->seq, s, d,
-                          ct__park_flags(b->flags) | CT_PARK_NOSPIN);
+    int rc =
+        ct_park_wait(&b->seq, s, d, ct__park_flags(b->flags) | CT_PARK_NOSPIN);
     return rc == CT_ETIMEDOUT ? CT_ETIMEDOUT : 0;
 }
 
@@ -150,9 +150,8 @@ static int wait_change(ct_barrier *b, uint64_t w, const ct_deadline *d) {
 static bool transition(ct_barrier *b, uint64_t *w, uint64_t next) {
     uint64_t old = *w;
     /* acq_rel: publishes what this thread did, sees what others did */
-    if (!atomic_compare_exchange_strong_explicit(&b->state, w, next,
-                                                 memory_order_acq_rel,
-                                                 memory_order_acquire))
+    if (!atomic_compare_exchange_strong_explicit(
+            &b->state, w, next, memory_order_acq_rel, memory_order_acquire))
         return false;
     if ((old ^ next) & ~COUNT)
         bump(b);
@@ -228,9 +227,9 @@ static int barrier_wait(ct_barrier *b, const ct_deadline *d) {
             return CT_EBROKEN;
         if (phase(w) == FILLING && count(w) < parties) {
             /* acq_rel: publishes this thread's work to the last arrival */
-            if (atomic_compare_exchange_weak_explicit(
-                    &b->state, &w, w + ONE, memory_order_acq_rel,
-                    memory_order_acquire))
+            if (atomic_compare_exchange_weak_explicit(&b->state, &w, w + ONE,
+                                                      memory_order_acq_rel,
+                                                      memory_order_acquire))
                 break;
             continue;
         }
@@ -253,8 +252,7 @@ int ct_barrier_init_opt(ct_barrier *b, int parties,
         return CT_EINVAL;
     if (!opt)
         opt = &none;
-    if (isnan(opt->timeout) || opt->timeout < 0 ||
-        (opt->flags & ~CT_PSHARED))
+    if (isnan(opt->timeout) || opt->timeout < 0 || (opt->flags & ~CT_PSHARED))
         return CT_EINVAL;
     if (parties < 1 || parties > CT_BARRIER_MAX_PARTIES)
         return CT_EVALUE;

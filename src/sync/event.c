@@ -40,8 +40,8 @@ enum {
     SLEEPERS = 2u,
     GEN_ONE = 4u,
     GEN_MASK = ~3u,
-    DEAD = 2u,      /* in aux */
-    WAITER = 4u     /* one unit of aux */
+    DEAD = 2u,  /* in aux */
+    WAITER = 4u /* one unit of aux */
 };
 
 int ct_event_init(ct_event *ev, int flags) {
@@ -98,8 +98,7 @@ int ct_event_clear(ct_event *ev) {
 }
 
 bool ct_event_is_set(const ct_event *ev) {
-    return ev && (atomic_load_explicit(&ev->state, memory_order_acquire) &
-                  SET);
+    return ev && (atomic_load_explicit(&ev->state, memory_order_acquire) & SET);
 }
 
 static inline bool fired(uint32_t s, uint32_t gen0) {

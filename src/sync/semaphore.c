@@ -89,8 +89,7 @@ static int sem_init(ct_semaphore *sem, int value, int flags) {
         return CT_EVALUE;
     /* relaxed: nobody may use the semaphore while it is initialised */
     atomic_store_explicit(&sem->value, (uint32_t)value, memory_order_relaxed);
-    atomic_store_explicit(&sem->waiters, (uint32_t)flags,
-                          memory_order_relaxed);
+    atomic_store_explicit(&sem->waiters, (uint32_t)flags, memory_order_relaxed);
     return 0;
 }
 
@@ -138,8 +137,8 @@ static CT_COLD int acquire_slow(ct_semaphore *sem, const ct_deadline *d) {
     }
     ct__spin_result(false);
     /* seq_cst: first half of the Dekker pair with release() */
-    uint32_t w = atomic_fetch_add_explicit(&sem->waiters, SLEEPER,
-                                           memory_order_seq_cst);
+    uint32_t w =
+        atomic_fetch_add_explicit(&sem->waiters, SLEEPER, memory_order_seq_cst);
     int flags = ct__park_flags(w) | CT_PARK_NOSPIN;
     bool timed_out = false;
     int rc;
@@ -231,8 +230,7 @@ int ct_semaphore_value(const ct_semaphore *sem) {
     return sem_value(sem);
 }
 
-int ct_bounded_semaphore_init(ct_bounded_semaphore *sem, int value,
-                              int flags) {
+int ct_bounded_semaphore_init(ct_bounded_semaphore *sem, int value, int flags) {
     if (!sem)
         return CT_EINVAL;
     int rc = sem_init(&sem->sem, value, flags);

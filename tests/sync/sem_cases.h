@@ -128,9 +128,9 @@ enum { CONT_VALUE = 7, CONT_N = 10 };
 struct contended {
     void *s;
     atomic_int phase;
-    atomic_int count;        /* results1 + results2 */
+    atomic_int count; /* results1 + results2 */
     atomic_int by_phase[4];
-    atomic_int ok;           /* sem_results that were True */
+    atomic_int ok; /* sem_results that were True */
 };
 
 static void *contended_worker(void *p) {
@@ -314,7 +314,7 @@ static void test_bad_inputs(void **state) {
     assert_int_equal(K.value(NULL), CT_EINVAL);
     assert_int_equal(K.destroy(NULL), CT_EINVAL);
     assert_int_equal(K.acquire(s, 0), 0);
-    assert_int_equal(K.release(s, 0), CT_EVALUE);   /* Python: ValueError */
+    assert_int_equal(K.release(s, 0), CT_EVALUE); /* Python: ValueError */
     assert_int_equal(K.release(s, -1), CT_EVALUE);
     assert_int_equal(K.release(s, -2147483647 - 1), CT_EVALUE);
     assert_int_equal(K.value(s), 0);
@@ -391,17 +391,17 @@ static void timed_waiters_case(int total, int burst) {
     sem_free(t.s);
 }
 
-#define SEM_CASES                                                             \
-    cmocka_unit_test(test_init_rejects_negative_value),                       \
-        cmocka_unit_test(test_acquire_release_counts),                        \
-        cmocka_unit_test(test_acquire_contended_counts_by_phase),             \
-        cmocka_unit_test(test_multirelease_wakes_n),                          \
-        cmocka_unit_test(test_try_acquire),                                   \
-        cmocka_unit_test(test_try_acquire_contended),                         \
-        cmocka_unit_test(test_acquire_timeout),                               \
-        cmocka_unit_test(test_negative_timeout_times_out_at_once),            \
-        cmocka_unit_test(test_default_value_blocks_second_acquirer),          \
-        cmocka_unit_test(test_bad_inputs),                                    \
+#define SEM_CASES                                                              \
+    cmocka_unit_test(test_init_rejects_negative_value),                        \
+        cmocka_unit_test(test_acquire_release_counts),                         \
+        cmocka_unit_test(test_acquire_contended_counts_by_phase),              \
+        cmocka_unit_test(test_multirelease_wakes_n),                           \
+        cmocka_unit_test(test_try_acquire),                                    \
+        cmocka_unit_test(test_try_acquire_contended),                          \
+        cmocka_unit_test(test_acquire_timeout),                                \
+        cmocka_unit_test(test_negative_timeout_times_out_at_once),             \
+        cmocka_unit_test(test_default_value_blocks_second_acquirer),           \
+        cmocka_unit_test(test_bad_inputs),                                     \
         cmocka_unit_test(test_destroy_with_waiters_is_estate)
 
 #endif

@@ -155,9 +155,8 @@ static void *act_worker(void *p) {
 static void test_action_runs_once_before_release(void **state) {
     (void)state;
     struct act a = {0};
-    assert_int_equal(ct_barrier_init(&a.b, N, .action = count_action,
-                                     .arg = &a),
-                     0);
+    assert_int_equal(
+        ct_barrier_init(&a.b, N, .action = count_action, .arg = &a), 0);
     run_threads(N, act_worker, &a);
     assert_int_equal(atomic_load(&a.errors), 0);
     assert_int_equal(atomic_load(&a.runs), 1);
@@ -401,7 +400,7 @@ static int failing_action(void *arg) {
 static void *fail_worker(void *p) {
     struct fail_ctx *f = p;
     int r = ct_barrier_wait(&f->b);
-    atomic_fetch_add(r == MY_ERROR    ? &f->mine
+    atomic_fetch_add(r == MY_ERROR     ? &f->mine
                      : r == CT_EBROKEN ? &f->broken
                                        : &f->other,
                      1);
@@ -471,9 +470,8 @@ static bool one_waiting(void *p) {
 static void test_timeout_during_action_does_not_break(void **state) {
     (void)state;
     struct slow_action s = {.waiter_rc = 99};
-    assert_int_equal(ct_barrier_init(&s.b, 2, .action = slow_action_fn,
-                                     .arg = &s),
-                     0);
+    assert_int_equal(
+        ct_barrier_init(&s.b, 2, .action = slow_action_fn, .arg = &s), 0);
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, short_waiter, &s), 0);
     poll_until(one_waiting, &s.b);
@@ -497,9 +495,8 @@ static void *last_arrival(void *p) {
 static void test_abort_waits_for_running_action(void **state) {
     (void)state;
     struct slow_action s = {.waiter_rc = 99};
-    assert_int_equal(ct_barrier_init(&s.b, 1, .action = slow_action_fn,
-                                     .arg = &s),
-                     0);
+    assert_int_equal(
+        ct_barrier_init(&s.b, 1, .action = slow_action_fn, .arg = &s), 0);
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, last_arrival, &s), 0);
     poll_until(action_started, &s);
@@ -592,9 +589,8 @@ static void rounds_worker(void *ctx, int index) {
 
 static void rounds_case(int threads, long nrounds) {
     struct rounds r = {.threads = threads, .nrounds = nrounds};
-    assert_int_equal(ct_barrier_init(&r.b, threads, .action = rounds_action,
-                                     .arg = &r),
-                     0);
+    assert_int_equal(
+        ct_barrier_init(&r.b, threads, .action = rounds_action, .arg = &r), 0);
     assert_int_equal(ct_stress_run(threads, rounds_worker, &r), 0);
     assert_int_equal(atomic_load(&r.errors), 0);
     assert_int_equal(atomic_load(&r.action_round), nrounds);

@@ -7,20 +7,29 @@
 static int b_init(void *s, int v, int f) {
     return ct_bounded_semaphore_init(s, v, f);
 }
-static int b_destroy(void *s) { return ct_bounded_semaphore_destroy(s); }
+static int b_destroy(void *s) {
+    return ct_bounded_semaphore_destroy(s);
+}
 static int b_acquire(void *s, double t) {
     return ct_bounded_semaphore_acquire(s, t);
 }
 static int b_release(void *s, int n) {
     return ct_bounded_semaphore_release(s, n);
 }
-static int b_value(const void *s) { return ct_bounded_semaphore_value(s); }
+static int b_value(const void *s) {
+    return ct_bounded_semaphore_value(s);
+}
 static ct_semaphore *b_core(void *s) {
     return &((ct_bounded_semaphore *)s)->sem;
 }
 
-static const sem_kind K = {sizeof(ct_bounded_semaphore), b_init, b_destroy,
-                           b_acquire, b_release, b_value, b_core};
+static const sem_kind K = {sizeof(ct_bounded_semaphore),
+                           b_init,
+                           b_destroy,
+                           b_acquire,
+                           b_release,
+                           b_value,
+                           b_core};
 
 /* lock_tests.BoundedSemaphoreTests.test_release_unacquired: cannot go
  * past the initial value (Python's ValueError), and nothing changes. */

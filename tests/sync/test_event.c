@@ -323,8 +323,7 @@ static void *sc_round_worker(void *p) {
 
 static void test_quick_set_clear_reaches_every_waiter(void **state) {
     (void)state;
-    struct sc_rounds c = {.ev = CT_EVENT_INIT,
-                          .rounds = ct_stress_iters(1000)};
+    struct sc_rounds c = {.ev = CT_EVENT_INIT, .rounds = ct_stress_iters(1000)};
     bunch b;
     bunch_start(&b, SC_WAITERS, sc_round_worker, &c);
     for (long r = 0; r < c.rounds; r++) {

@@ -4,15 +4,32 @@
 #include "sem_cases.h"
 #include "stress.h"
 
-static int s_init(void *s, int v, int f) { return ct_semaphore_init(s, v, f); }
-static int s_destroy(void *s) { return ct_semaphore_destroy(s); }
-static int s_acquire(void *s, double t) { return ct_semaphore_acquire(s, t); }
-static int s_release(void *s, int n) { return ct_semaphore_release(s, n); }
-static int s_value(const void *s) { return ct_semaphore_value(s); }
-static ct_semaphore *s_core(void *s) { return s; }
+static int s_init(void *s, int v, int f) {
+    return ct_semaphore_init(s, v, f);
+}
+static int s_destroy(void *s) {
+    return ct_semaphore_destroy(s);
+}
+static int s_acquire(void *s, double t) {
+    return ct_semaphore_acquire(s, t);
+}
+static int s_release(void *s, int n) {
+    return ct_semaphore_release(s, n);
+}
+static int s_value(const void *s) {
+    return ct_semaphore_value(s);
+}
+static ct_semaphore *s_core(void *s) {
+    return s;
+}
 
-static const sem_kind K = {sizeof(ct_semaphore), s_init,  s_destroy, s_acquire,
-                           s_release,            s_value, s_core};
+static const sem_kind K = {sizeof(ct_semaphore),
+                           s_init,
+                           s_destroy,
+                           s_acquire,
+                           s_release,
+                           s_value,
+                           s_core};
 
 /* lock_tests.SemaphoreTests.test_release_unacquired: an unbounded
  * semaphore may be released above its initial value. */

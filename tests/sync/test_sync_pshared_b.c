@@ -261,9 +261,8 @@ static int bar_broken_waiter(void *p) {
 static void test_pshared_barrier_abort_reaches_other_processes(void **state) {
     (void)state;
     ct_barrier *b = shared_map(sizeof *b);
-    assert_int_equal(ct_barrier_init(b, 3, .timeout = 30.0,
-                                     .flags = CT_PSHARED),
-                     0);
+    assert_int_equal(
+        ct_barrier_init(b, 3, .timeout = 30.0, .flags = CT_PSHARED), 0);
     pid_t x = spawn(bar_broken_waiter, b), y = spawn(bar_broken_waiter, b);
     wait_word(&b->seq, 1, 1); /* someone sleeps (SLEEPERS bit) */
     double end = ct_monotonic() + 30.0;
