@@ -29,6 +29,13 @@
  * EXPECT: total=200 \(expected 200\), no deadlock$
  * EXPECT: ^-- sync: once: a thread-safe singleton
  * EXPECT: init ran 1 time\(s\)$
+ * EXPECT: ^-- sync: Semaphore: at most 3 threads inside
+ * EXPECT: ^   8 threads x 20 entries, at most [1-3] inside at once
+ * EXPECT: ^   release past the bound -> CT_EVALUE
+ * EXPECT: ^   6 of 6 waiters started by one set\(\)
+ * EXPECT: ^-- sync: Barrier: threads cross together, ours vs pthread
+ * EXPECT: ^   2 of 3 parties came: 2 got CT_EBROKEN
+ * EXPECT: child process woken by the parent's set\(\): yes
  * EXPECT: ^== tour complete$
  */
 #include "tour.h"
