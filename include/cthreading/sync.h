@@ -74,7 +74,7 @@ CT_API bool ct_lock_locked(const ct_lock *lock);
 
 typedef struct ct_rlock {
     ct_lock lock;           /* private */
-    _Atomic uint32_t owner; /* private: owner's kernel thread id, 0 if none */
+    _Atomic uint32_t owner; /* private: owner's thread id, 0 if none */
     uint32_t count;         /* private: recursion depth, owner-only */
 } ct_rlock;
 
@@ -96,7 +96,11 @@ CT_API int ct_rlock_acquire(ct_rlock *rlock, double timeout);
  * (Python's RuntimeError), CT_EINVAL for NULL. */
 CT_API int ct_rlock_release(ct_rlock *rlock);
 
-/* True if the calling thread owns it (Python's _is_owned()). */
+/* True if the calling thread owns it (Python's _is_owned()). After
+ * fork(), the forking thread still owns in the child the private RLocks
+ * it held (as Python's, whose owner is get_ident()) and may release them;
+ * a CT_PSHARED RLock is one object for both processes: the parent keeps
+ * it and the child does not own it. */
 CT_API bool ct_rlock_is_owned(const ct_rlock *rlock);
 
 /* True if any thread holds it (a snapshot). */

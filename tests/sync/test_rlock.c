@@ -4,6 +4,8 @@
 #include "sync_a_util.h"
 
 #include <math.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* lock_tests.BaseLockTests.test_constructor */
 static void test_rlock_initialisers_and_size(void **state) {
@@ -307,6 +309,51 @@ static void incr(void *ctx, int index) {
     }
 }
 
+/* The thread that forks keeps, in the child, the private RLocks it held
+ * (Python's RLock owner is get_ident(), the same in the child), so the
+ * child can release them; a level held in the parent stays the parent's. */
+static int child_releases_inherited_levels(ct_rlock *r) {
+    if (!ct_rlock_is_owned(r))
+        return 1;
+    if (ct__rlock_recursion_count(r) != 2)
+        return 2;
+    if (ct_rlock_release(r) != 0 || ct_rlock_release(r) != 0)
+        return 3;
+    if (ct_rlock_locked(r) || ct_rlock_release(r) != CT_EPERM)
+        return 4;
+    if (ct_rlock_acquire(r, 0) != 0 || ct_rlock_release(r) != 0)
+        return 5;
+    return 0;
+}
+
+static void test_forked_child_owns_what_its_thread_held(void **state) {
+    (void)state;
+    ct_rlock r = CT_RLOCK_INIT;
+    ct_condition c = CT_CONDITION_INIT;
+    assert_int_equal(ct_rlock_acquire(&r, CT_FOREVER), 0);
+    assert_int_equal(ct_rlock_acquire(&r, CT_FOREVER), 0);
+    assert_int_equal(ct_condition_acquire(&c, CT_FOREVER), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int rc = child_releases_inherited_levels(&r);
+        /* the condition's own RLock too: notify needs it owned */
+        if (!rc && ct_condition_notify(&c, 1) != 0)
+            rc = 6;
+        if (!rc && ct_condition_release(&c) != 0)
+            rc = 7;
+        _exit(rc);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_true(ct_rlock_is_owned(&r));
+    assert_int_equal(ct_rlock_release(&r), 0);
+    assert_int_equal(ct_rlock_release(&r), 0);
+    assert_int_equal(ct_condition_release(&c), 0);
+}
+
 /* 16 threads x 20,000 (x CT_STRESS; CT_STRESS=5 is 16 x 100,000) */
 static void test_stress_counter_is_exact(void **state) {
     (void)state;
@@ -331,6 +378,7 @@ int main(void) {
         cmocka_unit_test(test_is_owned_only_for_the_owner),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_recursion_overflow_is_evalue),
+        cmocka_unit_test(test_forked_child_owns_what_its_thread_held),
         cmocka_unit_test(test_stress_counter_is_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
