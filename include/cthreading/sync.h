@@ -167,9 +167,12 @@ CT_API int ct_condition_wait(ct_condition *cond, double timeout);
 
 /* Wait until `pred(arg)` is true (Python's wait_for): checked first, then
  * after every wake-up, always with the lock held; one deadline is carried
- * across wake-ups. Returns 0 when the predicate is true, CT_ETIMEDOUT if
- * it is still false when time runs out, CT_EPERM if the lock is not held
- * (checked before the predicate), CT_EINVAL for NULL cond/pred or NaN. */
+ * across wake-ups. As in Python, a false predicate always gets one wait
+ * (the lock is released and re-taken) and a second look, even when the
+ * timeout is 0 or negative. Returns 0 when the predicate is true,
+ * CT_ETIMEDOUT if it is still false when time runs out, CT_EPERM if the
+ * lock is not held (checked before the predicate), CT_EINVAL for NULL
+ * cond/pred or NaN. */
 CT_API int ct_condition_wait_for(ct_condition *cond, bool (*pred)(void *arg),
                                  void *arg, double timeout);
 

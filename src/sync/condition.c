@@ -279,10 +279,13 @@ int ct_condition_wait_for(ct_condition *cond, bool (*pred)(void *arg),
         return CT_EPERM;
     ct_deadline dl;
     ct_deadline_init(&dl, timeout, CT_NEG_EXPIRED);
-    for (;;) {
+    /* As Python's wait_for: one wait even when the time is already up
+     * (it releases the lock and takes it back), then the predicate is
+     * asked again before giving up. */
+    for (bool first = true;; first = false) {
         if (pred(arg))
             return 0;
-        if (ct_deadline_expired(&dl))
+        if (!first && ct_deadline_expired(&dl))
             return CT_ETIMEDOUT;
         int rc = wait_until(cond, &dl);
         if (rc && rc != CT_ETIMEDOUT)

@@ -301,6 +301,32 @@ static void test_negative_and_zero_timeouts_time_out_at_once(void **state) {
 
 /* --------------------------------------------------------- wait_for */
 
+static bool count_calls(void *arg) {
+    ++*(int *)arg;
+    return false;
+}
+
+/* Python's wait_for with timeout 0 or negative still waits once (the
+ * lock is released and taken back) and asks the predicate again. */
+static void test_wait_for_expired_timeout_waits_once_and_rechecks(
+    void **state) {
+    (void)state;
+    ct_condition c = CT_CONDITION_INIT;
+    CT_WITH(&c) {
+        int calls = 0;
+        assert_int_equal(ct_condition_wait_for(&c, count_calls, &calls, 0),
+                         CT_ETIMEDOUT);
+        assert_int_equal(calls, 2);
+        calls = 0;
+        assert_int_equal(ct_condition_wait_for(&c, count_calls, &calls, -1),
+                         CT_ETIMEDOUT);
+        assert_int_equal(calls, 2);
+        assert_true(ct_rlock_is_owned(&c.own));
+    }
+    assert_int_equal(waiting(&c), 0);
+    assert_null(c.head);
+}
+
 struct waitfor {
     ct_condition cond;
     int state; /* under cond */
@@ -593,6 +619,7 @@ int main(void) {
         cmocka_unit_test(test_notify_wakes_longest_waiting_first),
         cmocka_unit_test(test_wait_times_out),
         cmocka_unit_test(test_negative_and_zero_timeouts_time_out_at_once),
+        cmocka_unit_test(test_wait_for_expired_timeout_waits_once_and_rechecks),
         cmocka_unit_test(test_wait_for_returns_when_predicate_holds),
         cmocka_unit_test(test_wait_for_times_out_when_predicate_stays_false),
         cmocka_unit_test(test_wait_for_keeps_deadline_across_wakeups),
