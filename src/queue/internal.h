@@ -76,6 +76,10 @@ struct ct_queue {
     _Atomic uint32_t s_epoch;           /* reclamation epoch */
     _Atomic uint32_t s_active[2];       /* producers inside, by parity */
     _Atomic uint32_t s_ev;              /* getters park here */
+    char pad6[48];
+    /* Ring getters: should one yield before parking? (ring.c) */
+    _Atomic int32_t get_yield_score;
+    _Atomic uint32_t get_yield_probe;
 };
 
 /* Internal lock (three-state futex lock). */

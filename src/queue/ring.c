@@ -44,12 +44,12 @@
  * would make room when the machine is oversubscribed. A putter facing a
  * full ring then tries PUT_YIELDS times after sched_yield, which runs a
  * consumer on an oversubscribed core at once (cheaper than a futex sleep
- * and wake-up). A getter does not yield: on a loaded machine a yield can
- * give the core away for a whole time slice, and an idle consumer's
- * wake-up latency went from p99 ~30 us to ~3 ms with it. BACKOFF_MAX
- * caps the pauses after a lost CAS. Measured (1,024 slots, P/P =
- * 1/1..8/8, 2 cores): 4x more spinning made runs 1.5-2x slower. */
-enum { TRY_SPIN = 8, RELAX = 4, PUT_YIELDS = 2, GET_YIELDS = 0 };
+ * and wake-up). A getter yields once only while that pays off on this
+ * queue (get_should_yield). BACKOFF_MAX caps the pauses after a lost
+ * CAS. Measured (1,024 slots, P/P = 1/1..8/8, 2 cores): 4x more spinning
+ * made runs 1.5-2x slower. */
+enum { TRY_SPIN = 8, RELAX = 4, PUT_YIELDS = 2 };
+enum { YIELD_SCORE_MAX = 16, YIELD_PROBE = 256, YIELD_SLOW_NS = 50000 };
 enum { BACKOFF_MAX = 64 };
 
 static inline unsigned char *slot(const ct_queue *q, uint64_t pos) {
@@ -187,10 +187,10 @@ static inline int full_or_shut(const ct_queue *q) {
                : CT_EFULL;
 }
 
-/* Spin step i of TRY_SPIN + yields: pauses first, then sched_yield, which
+/* Spin step i of `spins` + yields: pauses first, then sched_yield, which
  * hands an oversubscribed core to a peer that can make progress. */
-static inline void relax(int i) {
-    if (i >= TRY_SPIN) {
+static inline void relax(int i, int spins) {
+    if (i >= spins) {
         sched_yield();
         return;
     }
@@ -206,7 +206,7 @@ static CT_COLD int put_slow(ct_queue *q, const void *src, double timeout) {
     int r;
     for (;;) {
         for (int i = 0; i < TRY_SPIN + PUT_YIELDS; i++) {
-            relax(i);
+            relax(i, TRY_SPIN);
             if ((r = ct__ring_try_put(q, src)) != CT_EFULL)
                 goto out;
         }
@@ -266,6 +266,36 @@ static int get_shut(ct_queue *q, void *dst) {
     }
 }
 
+/* Should a getter facing an empty ring yield once before parking? On a
+ * core oversubscribed by the queue's own threads, yes: the yield runs
+ * the producer at once, far cheaper than a sleep, a wake-up call and the
+ * producer being preempted by the woken consumer (2/2 on 2 cores: median
+ * 240 -> 45 ns/item). On a core shared with other processes, no: the
+ * yield may give the core away for a time slice (an idle consumer's
+ * wake-up p50 went from ~15 us to ~1 ms with 2 yields on every empty
+ * get under load). So it is learned per queue: a
+ * quick yield after which an item was there scores +1, one after which
+ * there was none -2; at 0 getters stop yielding and only probe once
+ * every YIELD_PROBE slow paths. Relaxed: a heuristic. */
+static bool get_should_yield(ct_queue *q) {
+    if (atomic_load_explicit(&q->get_yield_score, memory_order_relaxed) > 0)
+        return true;
+    return atomic_fetch_add_explicit(&q->get_yield_probe, 1,
+                                     memory_order_relaxed) %
+               YIELD_PROBE ==
+           0;
+}
+
+static void get_yield_result(ct_queue *q, bool got, int64_t took_ns) {
+    int32_t v =
+        atomic_load_explicit(&q->get_yield_score, memory_order_relaxed);
+    if (!got)
+        v = v > 2 ? v - 2 : 0;
+    else if (took_ns < YIELD_SLOW_NS && v < YIELD_SCORE_MAX)
+        v++;
+    atomic_store_explicit(&q->get_yield_score, v, memory_order_relaxed);
+}
+
 static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
     ct_deadline dl;
     ct__qdeadline(&dl, timeout);
@@ -273,9 +303,20 @@ static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
     bool front = false, woken = false;
     int r;
     for (;;) {
-        for (int i = 0; i < TRY_SPIN + GET_YIELDS; i++) {
-            relax(i);
-            if ((r = ct__ring_try_get(q, dst)) == 0)
+        for (int i = 0; i < TRY_SPIN + 1; i++) {
+            if (i < TRY_SPIN) {
+                relax(i, TRY_SPIN);
+                r = ct__ring_try_get(q, dst);
+            } else if (!get_should_yield(q)) {
+                break;
+            } else {
+                int64_t t0 = ct__now_ns();
+                sched_yield();
+                int64_t took = ct__now_ns() - t0;
+                r = ct__ring_try_get(q, dst);
+                get_yield_result(q, r == 0, took);
+            }
+            if (r == 0)
                 goto out;
             if (atomic_load_explicit(&q->shut, memory_order_seq_cst)) {
                 r = get_shut(q, dst);
