@@ -417,6 +417,15 @@ typedef struct ct_once {
 } ct_once;
 
 #define CT_ONCE_INIT {0}
+/* For a once in memory shared between processes: callers in every process
+ * wait for the running one (if that process dies inside init, they wait
+ * forever). */
+#define CT_ONCE_INIT_PSHARED {4}
+
+/* Initialise, not done. `flags`: 0 or CT_PSHARED. Returns 0 or CT_EINVAL
+ * (NULL, bad flags). Not thread-safe (nobody may use it yet). Nothing to
+ * destroy. Does not allocate. */
+CT_API int ct_once_init(ct_once *once, int flags);
 
 /* Run `init(arg)` unless a call on `once` already succeeded. Concurrent
  * callers wait for the running one. If `init` fails (returns negative),
@@ -425,7 +434,7 @@ typedef struct ct_once {
  * Memory order: everything init wrote is visible to every caller that
  * gets 0. Each ct_once is independent (no global lock): an init may call
  * ct_once_call on another once, but calling it on its own once deadlocks.
- * Uncontended after success: one acquire load. Process-local. 4 bytes. */
+ * Uncontended after success: one acquire load. 4 bytes. */
 CT_API int ct_once_call(ct_once *once, int (*init)(void *arg), void *arg);
 
 /* True once an init on `once` has succeeded. */

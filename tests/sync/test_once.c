@@ -65,8 +65,10 @@ static void test_failing_init_returns_code_and_next_caller_retries(
     bunch b;
     bunch_start(&b, 4, call_and_report, &s);
     double end = ct_monotonic() + 30; /* the others wait on the word */
-    while (atomic_load(&s.once.state) != 2)
+    while (atomic_load(&s.once.state) != 2) {
         assert_true(ct_monotonic() < end);
+        sched_yield();
+    }
     assert_int_equal(atomic_load(&s.calls), 1);
     atomic_store(&s.gate, 1);
     void *res;
@@ -130,6 +132,28 @@ static void test_bad_inputs(void **state) {
     assert_false(ct_once_done(NULL));
     assert_false(ct_once_done(&o));
     assert_int_equal(sizeof(ct_once), 4);
+    assert_int_equal(ct_once_init(NULL, 0), CT_EINVAL);
+    assert_int_equal(ct_once_init(&o, 8), CT_EINVAL);
+}
+
+/* ct_once_init and the process-shared flavour behave as CT_ONCE_INIT
+ * (between processes: test_sync_pshared_a) */
+static void test_init_and_pshared_once_fail_then_succeed(void **state) {
+    (void)state;
+    for (int flags = 0; flags <= CT_PSHARED; flags += CT_PSHARED) {
+        struct single s = {.fail_first = 1, .gate = 1};
+        assert_int_equal(ct_once_init(&s.once, flags), 0);
+        assert_false(ct_once_done(&s.once));
+        assert_int_equal(ct_once_call(&s.once, init_single, &s), CT_EAGAIN);
+        assert_false(ct_once_done(&s.once));
+        assert_int_equal(ct_stress_run(4, call_once_fn, &s), 0);
+        assert_int_equal(atomic_load(&s.calls), 2);
+        assert_true(ct_once_done(&s.once));
+    }
+    ct_once p = CT_ONCE_INIT_PSHARED;
+    int v = 0;
+    assert_int_equal(ct_once_call(&p, init_inner, &v), 0);
+    assert_true(ct_once_done(&p));
 }
 
 /* Many onces raced by many threads: each init exactly once. */
@@ -174,6 +198,7 @@ int main(void) {
         cmocka_unit_test(test_failure_alone_leaves_it_not_done),
         cmocka_unit_test(test_onces_are_independent_and_may_nest),
         cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_init_and_pshared_once_fail_then_succeed),
         cmocka_unit_test(test_stress_many_onces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

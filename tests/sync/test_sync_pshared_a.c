@@ -2,12 +2,14 @@
  * an anonymous shared mapping, initialised with CT_PSHARED, used by a
  * parent and forked children (waiters sleep in the kernel on the shared
  * word; a private futex would hang here, and a Condition's waiter nodes
- * on stacks could not work: shared mode uses its sequence scheme).
- * No CPython counterpart (multiprocessing.Lock/RLock/Condition wrap
- * these).  CT_TEST_TIMEOUT 120 */
+ * on stacks could not work: shared mode uses its sequence scheme); also
+ * a CT_PSHARED once. No CPython counterpart (multiprocessing.Lock/RLock/
+ * Condition wrap these).  CT_TEST_TIMEOUT 120 */
 #include "stress.h"
 #include "sync_a_util.h"
 
+#include <signal.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -301,6 +303,100 @@ static void test_pshared_lock_ordering_between_processes(void **state) {
     munmap(b, sizeof *b);
 }
 
+/* ------------------------------------------------------------ once */
+
+struct oshared {
+    ct_once once;
+    atomic_int started; /* the parent runs its init */
+    atomic_int runs;
+    int value;
+    pid_t child;
+};
+
+/* The state letter of process `pid` in /proc (R running, S sleeping). */
+static char proc_state(pid_t pid) {
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return '?';
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *p = strrchr(buf, ')'); /* "pid (comm) S ..." */
+    return p && p[1] == ' ' ? p[2] : '?';
+}
+
+/* Wait (at most 30 s) until the once reads WAITED and the child is asleep
+ * (in the kernel, on the once's word: it does nothing else that sleeps) */
+static void wait_child_parked(struct oshared *o) {
+    double end = ct_monotonic() + 30.0;
+    while ((atomic_load(&o->once.state) & 3) != 2 ||
+           proc_state(o->child) != 'S') {
+        assert_true(ct_monotonic() < end);
+        sched_yield();
+    }
+}
+
+static int parent_init_fails(void *p) {
+    struct oshared *o = p;
+    atomic_fetch_add(&o->runs, 1);
+    atomic_store(&o->started, 1);
+    wait_child_parked(o);
+    return CT_EVALUE;
+}
+
+static int child_init(void *p) {
+    struct oshared *o = p;
+    atomic_fetch_add(&o->runs, 1);
+    o->value = 42;
+    return 0;
+}
+
+static int once_child(void *p) {
+    struct oshared *o = p;
+    double end = ct_monotonic() + 30.0;
+    while (!atomic_load(&o->started))
+        if (ct_monotonic() > end)
+            return 1;
+    /* sleeps while the parent runs; woken by its failure, then retries */
+    if (ct_once_call(&o->once, child_init, o) != 0)
+        return 2;
+    return o->value == 42 && atomic_load(&o->runs) == 2 ? 0 : 3;
+}
+
+/* A CT_PSHARED once between processes: the child waits for the parent's
+ * init (a shared futex: a private one would never wake it), the parent's
+ * failure wakes it, it retries and succeeds, and the parent sees it done. */
+static void test_pshared_once_waits_and_retries_across_processes(
+    void **state) {
+    (void)state;
+    struct oshared *o = shared_map(sizeof *o);
+    assert_int_equal(ct_once_init(&o->once, CT_PSHARED), 0);
+    pid_t child = o->child = spawn(once_child, o);
+    assert_int_equal(ct_once_call(&o->once, parent_init_fails, o), CT_EVALUE);
+    /* a hang shows as a child that does not exit: poll, never block */
+    double end = ct_monotonic() + 30.0;
+    int status;
+    pid_t r;
+    while ((r = waitpid(child, &status, WNOHANG)) == 0) {
+        if (ct_monotonic() > end) {
+            kill(child, SIGKILL);
+            waitpid(child, &status, 0);
+            fail_msg("the child never woke up");
+        }
+        sched_yield();
+    }
+    assert_int_equal(r, child);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_true(ct_once_done(&o->once));
+    assert_int_equal(ct_once_call(&o->once, child_init, o), 0);
+    assert_int_equal(atomic_load(&o->runs), 2);
+    assert_int_equal(o->value, 42);
+    munmap(o, sizeof *o);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pshared_lock_counter_is_exact),
@@ -311,6 +407,8 @@ int main(void) {
         cmocka_unit_test(test_pshared_condition_handoff_own_rlock),
         cmocka_unit_test(test_pshared_notify_all_wakes_every_process),
         cmocka_unit_test(test_pshared_lock_ordering_between_processes),
+        cmocka_unit_test(
+            test_pshared_once_waits_and_retries_across_processes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
