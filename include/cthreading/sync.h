@@ -157,8 +157,10 @@ CT_API int ct_condition_release(ct_condition *cond);
 /* Release the lock (every level of an RLock), wait until notified or
  * `timeout` passes, then re-acquire it (restoring the RLock's levels).
  * A negative timeout times out at once. "Holding" a plain Lock means it
- * is locked (by anyone), as in Python; an RLock must be owned by the
- * caller. Does not allocate (a private condition queues a node on the
+ * is locked (by anyone), as in Python, so a caller that does not really
+ * hold it is not refused but races with the holder on the condition's
+ * queue (undefined behaviour): hold it yourself. An RLock must be owned
+ * by the caller (checked). Does not allocate (a private condition queues a node on the
  * waiter's own stack). Returns 0 when notified,
  * CT_ETIMEDOUT (Python's False), CT_EPERM if the caller does not hold the
  * lock (nothing waits), CT_EINVAL for NULL/NaN. The lock is held again on
