@@ -29,8 +29,9 @@
  * shutdown does); daemon threads are left running until the process ends
  * and no library state is ever freed under them. _exit(), quick_exit() and
  * a fatal signal join nothing. After fork() only the forking thread exists
- * in the child: every other thread is reported finished there. See
- * docs/threads.md.
+ * in the child: every other thread is reported finished there (join
+ * returns 0 at once; its OS thread, which does not exist there, is never
+ * joined or detached). See docs/threads.md.
  *
  * Signals: threads the library creates block every asynchronous signal
  * (all but SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS), so signals
@@ -143,7 +144,8 @@ CT_API int ct_thread_start(ct_thread *t);
  * readable), CT_ETIMEDOUT if it is still running, CT_EINVAL for NULL or a
  * NaN timeout, CT_EDEADLK when joining the current thread (Python:
  * RuntimeError "cannot join current thread"), CT_ESTATE for a thread
- * never started or a dummy thread (Python: RuntimeError).
+ * never started or a dummy thread (Python: RuntimeError). In a fork
+ * child, a started thread of the parent counts as finished (0 at once).
  * Thread-safe: any number of threads may join the same thread. Acquire
  * order: everything the thread wrote happens-before a 0 return. */
 CT_API int ct_thread_join(ct_thread *t, double timeout);
@@ -182,7 +184,11 @@ CT_API bool ct_thread_is_daemon(const ct_thread *t);
 
 /* Set the daemon flag (Thread.daemon = ...). Only before start: returns
  * CT_ESTATE once started (Python: RuntimeError "cannot set daemon status
- * of active thread"), CT_EINVAL for NULL, else 0. Thread-safe. */
+ * of active thread") and for the main thread and dummies, CT_EINVAL for
+ * NULL, else 0. Thread-safe, and ordered against a concurrent
+ * ct_thread_start: a 0 return means the flag was set before the thread
+ * became alive, so a running thread's flag never changes. Takes the
+ * registry lock briefly. */
 CT_API int ct_thread_set_daemon(ct_thread *t, bool daemon);
 
 /* Thread.ident: the pthread_t of the thread as an integer, 0 before
@@ -212,9 +218,10 @@ CT_API ct_thread *ct_thread_ref(ct_thread *t);
 
 /* Release one reference (NULL is ignored). Never blocks and never stops
  * the thread: releasing the last reference of a running thread detaches
- * it, and its object lives on until the thread ends. Releasing the main
- * thread or the current thread's borrowed pointer is a no-op only if you
- * took a reference for it. Thread-safe. */
+ * it, and its object lives on until the thread ends. The main thread's
+ * entry is static: freeing it is always a no-op. Other borrowed pointers
+ * (ct_thread_current() in a library or foreign thread) must be freed only
+ * for references you took with ct_thread_ref. Thread-safe. */
 CT_API void ct_thread_free(ct_thread *t);
 
 /* ------------------------------------------------------------------------

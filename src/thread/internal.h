@@ -35,7 +35,8 @@ struct ct_thread {
     void *arg;
     const char *target_name;
     size_t stack_size;
-    pthread_t handle;
+    uint32_t gen;     /* fork generation of `handle` (published by reap) */
+    pthread_t handle; /* valid only in the process of generation `gen` */
     _Atomic unsigned long ident;
     _Atomic long native_id;
     int result;                    /* written before FINISHED (release) */
@@ -58,9 +59,22 @@ struct ct__timer {
 extern _Thread_local ct_thread *ct__self
     __attribute__((tls_model("initial-exec"))) CT_HIDDEN;
 
-/* Registry (registry.c). */
-CT_HIDDEN void ct__registry_add(ct_thread *t);
-CT_HIDDEN void ct__registry_remove(ct_thread *t);
+/* Registry (registry.c). Every change of a library thread between
+ * "listed and alive" and "not listed" happens under the registry lock,
+ * together with its state change, so a fork never sees a thread alive
+ * but unlisted (the child could not mark it finished). */
+/* CREATED -> STARTED, take the running thread's reference and list it;
+ * false if it was not CREATED. */
+CT_HIDDEN bool ct__registry_start(ct_thread *t);
+/* Undo ct__registry_start after the OS refused the thread. */
+CT_HIDDEN void ct__registry_unstart(ct_thread *t);
+/* Unlist and mark FINISHED (waking waiters) in one step. */
+CT_HIDDEN void ct__registry_finish(ct_thread *t);
+/* Set the daemon flag if t is still CREATED (CT_ESTATE otherwise). */
+CT_HIDDEN int ct__registry_set_daemon(ct_thread *t, bool daemon);
+/* Incremented in each fork child: a pthread_t from another generation
+ * names a thread that does not exist here; never join or detach it. */
+CT_HIDDEN uint32_t ct__fork_generation(void);
 CT_HIDDEN void ct__registry_first_start(void);
 /* Next value of the counter shared by "Thread-N" and "Dummy-N". */
 CT_HIDDEN unsigned long ct__thread_counter(void);

@@ -9,6 +9,12 @@
  *   ct__self   each thread's own object in a thread-local pointer, so
  *          current_thread is one load and takes no lock.
  *
+ * A library thread's state moves CREATED -> STARTED together with its
+ * linking, and to FINISHED together with its unlinking, both under
+ * reg_lock; so whenever the lock is free, a thread is listed exactly when
+ * it is alive. Fork relies on that; set_daemon takes the lock to order
+ * itself against start.
+ *
  * Exit: an atexit handler (registered at the first start) joins the
  * non-daemon threads. Daemon threads keep running while exit() proceeds;
  * nothing of the registry is ever freed, so they never touch freed state.
@@ -16,7 +22,8 @@
  * Fork: the prepare handler takes reg_lock so the child never inherits a
  * half-edited list; the child marks every other thread finished (they do
  * not exist there), empties the list but for itself and makes itself the
- * main thread.
+ * main thread, and starts a new fork generation so no pthread_t of the
+ * parent's threads is ever joined or detached in the child.
  */
 #include "internal.h"
 
@@ -71,16 +78,65 @@ static void unlink_locked(ct_thread *t) {
         memory_order_relaxed);
 }
 
-void ct__registry_add(ct_thread *t) {
+static void registry_add(ct_thread *t) {
     ct__word_lock(&reg_lock);
     link_locked(t);
     ct__word_unlock(&reg_lock);
 }
 
-void ct__registry_remove(ct_thread *t) {
+bool ct__registry_start(ct_thread *t) {
+    ct__word_lock(&reg_lock);
+    uint32_t expect = CT_THREAD_CREATED;
+    bool ok = atomic_compare_exchange_strong_explicit(
+        &t->state, &expect, CT_THREAD_STARTED, memory_order_acq_rel,
+        memory_order_relaxed);
+    if (ok) {
+        /* the running thread's reference; the caller holds one already */
+        atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
+        link_locked(t);
+    }
+    ct__word_unlock(&reg_lock);
+    return ok;
+}
+
+void ct__registry_unstart(ct_thread *t) {
     ct__word_lock(&reg_lock);
     unlink_locked(t);
+    atomic_fetch_sub_explicit(&t->refs, 1, memory_order_relaxed);
+    uint32_t old = atomic_exchange_explicit(&t->state, CT_THREAD_CREATED,
+                                            memory_order_acq_rel);
     ct__word_unlock(&reg_lock);
+    if (old & STATE_WAITERS)
+        ct_park_wake(&t->state, CT_PARK_ALL, 0);
+}
+
+void ct__registry_finish(ct_thread *t) {
+    ct__word_lock(&reg_lock);
+    unlink_locked(t);
+    /* release: result and exception are visible with FINISHED */
+    uint32_t old = atomic_exchange_explicit(&t->state, CT_THREAD_FINISHED,
+                                            memory_order_acq_rel);
+    ct__word_unlock(&reg_lock);
+    if (old & STATE_WAITERS)
+        ct_park_wake(&t->state, CT_PARK_ALL, 0);
+}
+
+int ct__registry_set_daemon(ct_thread *t, bool daemon) {
+    /* Under the lock so a concurrent start sees the flag before or after,
+     * never a change once it is alive (shutdown reads it). */
+    ct__word_lock(&reg_lock);
+    bool created = (atomic_load_explicit(&t->state, memory_order_relaxed) &
+                    STATE_MASK) == CT_THREAD_CREATED;
+    if (created)
+        atomic_store_explicit(&t->daemon, daemon, memory_order_relaxed);
+    ct__word_unlock(&reg_lock);
+    return created ? 0 : CT_ESTATE;
+}
+
+static _Atomic uint32_t fork_gen;
+
+uint32_t ct__fork_generation(void) {
+    return atomic_load_explicit(&fork_gen, memory_order_relaxed);
 }
 
 size_t ct_thread_enumerate(ct_thread **buf, size_t cap) {
@@ -107,8 +163,7 @@ static void thread_exit_cb(void *unused) {
     ct__local_thread_exit();
     ct_thread *t = ct__self;
     if (t && t->kind == KIND_DUMMY) {
-        ct__registry_remove(t);
-        ct__thread_set_state(t, CT_THREAD_FINISHED);
+        ct__registry_finish(t);
         ct__self = NULL;
         ct__thread_release(t);
     }
@@ -134,7 +189,7 @@ static CT_COLD ct_thread *make_dummy(void) {
     ct__set_current_name(t->name);
     ct__self = t;
     ct__exit_hook_arm();
-    ct__registry_add(t);
+    registry_add(t);
     return t;
 }
 
@@ -226,10 +281,16 @@ static void fork_child(void) {
         }
         t = next;
     }
+    /* pthread_t values from before the fork name threads that do not
+     * exist here (glibc has reclaimed their descriptors): joining or
+     * detaching one would be undefined. The new generation marks them. */
+    uint32_t gen =
+        atomic_fetch_add_explicit(&fork_gen, 1, memory_order_relaxed) + 1;
     if (self) {
         link_locked(self);
         atomic_store_explicit(&self->native_id, (long)gettid(),
                               memory_order_relaxed);
+        self->gen = gen; /* the forking thread is the same thread here */
     }
     atomic_store_explicit(&main_ptr, self, memory_order_relaxed);
     atomic_store_explicit(&reg_lock, 0, memory_order_relaxed);

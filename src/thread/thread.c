@@ -21,15 +21,21 @@
  *          Exactly one party wins the 1 -> 2 exchange, so pthread_join is
  *          never called twice and never mixed with pthread_detach.
  *
+ *   gen    the fork generation the handle belongs to: in a fork child
+ *          the parent's other threads do not exist and their pthread_t
+ *          must be neither joined nor detached.
+ *
  * A join without limit by the winner of `reap` goes straight to
  * pthread_join (no park, no wake: the cost of a bare pthread join).
  * Everybody else parks on `state` until FINISHED.
  *
  * The thread ends in this order: exception hook, thread-local
- * destructors, removal from the registry, FINISHED (release: result and
- * exception are visible to whoever sees FINISHED), release of its own
- * reference. So when join returns the thread is out of enumerate() and
- * its locals are destroyed, as in Python.
+ * destructors, removal from the registry together with FINISHED (one step
+ * under the registry lock, so fork never sees a live unlisted thread;
+ * release: result and exception are visible to whoever sees FINISHED),
+ * release of its own reference. So when join returns the thread is out of
+ * enumerate() and its locals are destroyed, as in Python. Start likewise
+ * moves CREATED -> STARTED and lists the thread in one step.
  */
 #include "internal.h"
 
@@ -101,16 +107,18 @@ int ct_thread_get_name(const ct_thread *t, char *buf, size_t size) {
 int ct_thread_set_name(ct_thread *t, const char *name) {
     if (!t || !name)
         return CT_EINVAL;
+    /* The OS name and the core's name (for ct_raise) live in the thread
+     * itself; another thread's are set by it when it starts. Both are set
+     * under the name lock: a concurrent rename cannot tear the copy. */
+    bool self = t == ct__self;
     ct__word_lock(&t->name_lock);
     snprintf(t->name, sizeof t->name, "%s", name);
     t->os_name = true;
-    ct__word_unlock(&t->name_lock);
-    /* The OS name and the core's name (for ct_raise) live in the thread
-     * itself; another thread's are set by it when it starts. */
-    if (t == ct__self) {
+    if (self) {
         ct__set_current_name(t->name);
         set_os_name(t->name);
     }
+    ct__word_unlock(&t->name_lock);
     return 0;
 }
 
@@ -219,7 +227,8 @@ void ct_thread_free(ct_thread *t) {
         return;
     /* Last reference: nobody can join any more; let the OS reclaim the
      * thread by itself (it has finished, or is this very thread). */
-    if (atomic_exchange_explicit(&t->reap, 2, memory_order_acq_rel) == 1)
+    if (atomic_exchange_explicit(&t->reap, 2, memory_order_acq_rel) == 1 &&
+        t->gen == ct__fork_generation()) /* not a thread of the parent */
         pthread_detach(t->handle);
     ct__free(t);
 }
@@ -266,8 +275,7 @@ static void *bootstrap(void *p) {
     t->result = r;
 
     ct__local_thread_exit();
-    ct__registry_remove(t);
-    ct__thread_set_state(t, CT_THREAD_FINISHED);
+    ct__registry_finish(t); /* unlisted and FINISHED in one step */
     ct__self = NULL;
     ct_thread_free(t); /* the running thread's reference */
     return NULL;
@@ -310,32 +318,29 @@ int ct_thread_start(ct_thread *t) {
         return CT_EINVAL;
     if (t->kind == KIND_MAIN || t->kind == KIND_DUMMY)
         return CT_ESTATE;
-    uint32_t expect = CT_THREAD_CREATED;
-    if (!atomic_compare_exchange_strong_explicit(
-            &t->state, &expect, CT_THREAD_STARTED, memory_order_acq_rel,
-            memory_order_relaxed))
-        return CT_ESTATE;
     ct__registry_first_start();
-    atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
-    ct__registry_add(t); /* alive and listed from now on, as in Python */
+    /* alive and listed from now on, as in Python */
+    if (!ct__registry_start(t))
+        return CT_ESTATE;
     pthread_t h;
     if (spawn(t, &h) != 0) {
-        ct__registry_remove(t);
-        atomic_fetch_sub_explicit(&t->refs, 1, memory_order_relaxed);
-        ct__thread_set_state(t, CT_THREAD_CREATED);
+        ct__registry_unstart(t);
         return CT_EAGAIN;
     }
     t->handle = h;
+    t->gen = ct__fork_generation();
     /* release: a joiner that claims `reap` sees the handle */
     atomic_store_explicit(&t->reap, 1, memory_order_release);
     return 0;
 }
 
-/* Claim the right to pthread_join; true if we won it. */
+/* Claim the right to pthread_join; true if we won it and the handle is
+ * a thread of this process (not of the parent of a fork). */
 static bool claim_reap(ct_thread *t) {
     uint32_t one = 1;
     return atomic_compare_exchange_strong_explicit(
-        &t->reap, &one, 2, memory_order_acquire, memory_order_relaxed);
+               &t->reap, &one, 2, memory_order_acquire, memory_order_relaxed) &&
+           t->gen == ct__fork_generation();
 }
 
 int ct_thread_join(ct_thread *t, double timeout) {
@@ -388,10 +393,8 @@ int ct_thread_set_daemon(ct_thread *t, bool daemon) {
         return CT_EINVAL;
     if (t->kind != KIND_THREAD && t->kind != KIND_TIMER)
         return CT_ESTATE;
-    if (load_state(t) != CT_THREAD_CREATED)
-        return CT_ESTATE; /* "cannot set daemon status of active thread" */
-    atomic_store_explicit(&t->daemon, daemon, memory_order_relaxed);
-    return 0;
+    /* "cannot set daemon status of active thread" */
+    return ct__registry_set_daemon(t, daemon);
 }
 
 unsigned long ct_thread_ident(const ct_thread *t) {

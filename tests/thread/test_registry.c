@@ -3,7 +3,8 @@
  * Ports CPython test_threading.py: test_main_thread, test_foreign_thread,
  * test_ident_of_no_threading_threads, test_enumerate_after_join,
  * test_main_thread_after_fork, test_main_thread_after_fork_from_nonmain_thread,
- * test_is_alive_after_fork, test_dummy_thread_after_fork.
+ * test_is_alive_after_fork, test_dummy_thread_after_fork,
+ * test_join_fork_stress-like churn (fork while threads start and end).
  * CT_TEST_TIMEOUT 120 */
 #include <pthread.h>
 #include <setjmp.h>
@@ -11,6 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -294,6 +296,189 @@ static void test_fork_from_foreign_thread(void **state) {
     assert_int_equal(rc, 0);
 }
 
+/* A thread that finished but was never joined, then fork: in the child it
+ * is finished, join returns at once and releasing it touches nothing of
+ * the parent's OS thread (its pthread_t does not exist in the child: no
+ * pthread_join or pthread_detach on it). */
+static void test_unjoined_finished_thread_after_fork(void **state) {
+    (void)state;
+    ct_thread *t = ct_thread_new(noop, NULL);
+    ct_thread *u = ct_thread_new(noop, NULL);
+    ct_thread_start(t);
+    ct_thread_start(u);
+    /* finished, not reaped: wait with a finite timeout (which parks on the
+     * state) only, never with CT_FOREVER (which would pthread_join) */
+    while (ct_thread_get_state(t) != CT_THREAD_FINISHED ||
+           ct_thread_get_state(u) != CT_THREAD_FINISHED) {
+        ct_thread_join(t, 0.0); /* 0: only checks */
+        ct_sleep(0.001);
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int rc = 0;
+        if (ct_thread_is_alive(t) || ct_thread_is_alive(u))
+            rc = 1;
+        else if (ct_thread_join(t, CT_FOREVER) != 0) /* would pthread_join */
+            rc = 2;
+        else if (ct_thread_join(u, 5.0) != 0)
+            rc = 3;
+        ct_thread_free(t);
+        ct_thread_free(u); /* the last reference: would pthread_detach */
+        /* Not _exit: TSan's _exit still counts the parent's finished,
+         * unjoined threads as its own and reports them as leaked (they
+         * must not be joined here: they do not exist in the child). */
+        syscall(SYS_exit_group, rc);
+    }
+    assert_int_equal(wait_status(pid), 0);
+    assert_int_equal(ct_thread_join(t, CT_FOREVER), 0);
+    assert_int_equal(ct_thread_join(u, CT_FOREVER), 0);
+    ct_thread_free(t);
+    ct_thread_free(u);
+}
+
+/* Fork while library threads start and end all the time: in the child
+ * every thread object it can see is finished (none is left "running"
+ * because the fork fell between its unlisting and its FINISHED, or
+ * between its start and its listing), join returns, only the forking
+ * thread is listed. */
+enum { FORK_CHURNERS = 2 };
+
+struct fork_churn {
+    ct_thread *_Atomic slot[FORK_CHURNERS];
+    _Atomic uint32_t stop;
+    atomic_long started;
+};
+
+struct churner_arg {
+    struct fork_churn *fc;
+    int index;
+};
+
+static int fork_churner(void *arg) {
+    struct churner_arg *a = arg;
+    struct fork_churn *fc = a->fc;
+    while (!atomic_load(&fc->stop)) {
+        ct_thread *t = ct_thread_new(noop, NULL);
+        if (!t)
+            return CT_ENOMEM;
+        atomic_store(&fc->slot[a->index], t); /* freed only after clearing */
+        if (ct_thread_start(t) != 0)
+            return CT_EFAIL;
+        atomic_fetch_add(&fc->started, 1);
+        ct_thread_join(t, a->index ? CT_FOREVER : 30.0);
+        atomic_store(&fc->slot[a->index], NULL);
+        ct_thread_free(t);
+    }
+    return 0;
+}
+
+static int fork_churn_child(struct fork_churn *fc, ct_thread *self) {
+    if (ct_thread_active_count() != 1)
+        return 40;
+    if (ct_thread_main() != self)
+        return 41;
+    for (int i = 0; i < FORK_CHURNERS; i++) {
+        ct_thread *t = atomic_load(&fc->slot[i]);
+        if (!t)
+            continue;
+        if (ct_thread_get_state(t) == CT_THREAD_CREATED) {
+            if (ct_thread_join(t, 0) != CT_ESTATE) /* not started yet */
+                return 44;
+            continue;
+        }
+        if (ct_thread_is_alive(t))
+            return 42;
+        if (ct_thread_join(t, 10.0) != 0)
+            return 43;
+    }
+    return 0;
+}
+
+static void test_fork_while_threads_start_and_end(void **state) {
+    (void)state;
+    struct fork_churn fc = {.stop = 0};
+    struct churner_arg args[FORK_CHURNERS];
+    ct_thread *c[FORK_CHURNERS];
+    for (int i = 0; i < FORK_CHURNERS; i++) {
+        args[i] = (struct churner_arg){&fc, i};
+        c[i] = ct_thread_new(fork_churner, &args[i]);
+        ct_thread_start(c[i]);
+    }
+    long forks = ct_stress_iters(40);
+    for (long i = 0; i < forks; i++) {
+        long seen = atomic_load(&fc.started);
+        while (atomic_load(&fc.started) < seen + 2)
+            ct_sleep(0.0002); /* let the churners move on between forks */
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid == 0)
+            _exit(fork_churn_child(&fc, ct_thread_main()));
+        assert_int_equal(wait_status(pid), 0);
+    }
+    atomic_store(&fc.stop, 1);
+    for (int i = 0; i < FORK_CHURNERS; i++) {
+        assert_int_equal(ct_thread_join(c[i], CT_FOREVER), 0);
+        assert_int_equal(ct_thread_result(c[i]), 0);
+        ct_thread_free(c[i]);
+    }
+}
+
+/* Dummies released by their threads' exit (a pthread key destructor)
+ * while another thread enumerates and reads the entries it got: every
+ * entry stays valid while referenced, the count ends where it began. */
+struct dummy_churn {
+    atomic_int makers_done;
+    int makers;
+    long per_maker;
+    atomic_long made, snapshots, dummies_seen;
+};
+
+static void *make_dummy_and_leave(void *arg) {
+    struct dummy_churn *d = arg;
+    ct_thread *self = ct_thread_current();
+    if (self && strncmp(ct_thread_name(self), "Dummy-", 6) == 0)
+        atomic_fetch_add(&d->made, 1);
+    return NULL; /* the exit releases the dummy */
+}
+
+static void dummy_churn_fn(void *ctx, int index) {
+    struct dummy_churn *d = ctx;
+    if (index == 0) { /* the observer */
+        ct_thread *buf[32];
+        while (atomic_load(&d->makers_done) < d->makers) {
+            size_t n = ct_thread_enumerate(buf, 32);
+            for (size_t i = 0; i < n && i < 32; i++) {
+                char name[CT_NAME_MAX];
+                ct_thread_get_name(buf[i], name, sizeof name);
+                if (strncmp(name, "Dummy-", 6) == 0)
+                    atomic_fetch_add(&d->dummies_seen, 1);
+                (void)ct_thread_is_alive(buf[i]);
+                (void)ct_thread_ident(buf[i]);
+                ct_thread_free(buf[i]); /* may be the last reference */
+            }
+            atomic_fetch_add(&d->snapshots, 1);
+        }
+        return;
+    }
+    for (long i = 0; i < d->per_maker; i++) {
+        pthread_t h;
+        assert_int_equal(pthread_create(&h, NULL, make_dummy_and_leave, d), 0);
+        pthread_join(h, NULL);
+    }
+    atomic_fetch_add(&d->makers_done, 1);
+}
+
+static void test_dummies_released_while_enumerating(void **state) {
+    (void)state;
+    size_t before = ct_thread_active_count();
+    struct dummy_churn d = {.makers = 2, .per_maker = ct_stress_iters(200)};
+    assert_int_equal(ct_stress_run(d.makers + 1, dummy_churn_fn, &d), 0);
+    assert_int_equal(atomic_load(&d.made), d.makers * d.per_maker);
+    assert_true(atomic_load(&d.snapshots) > 0);
+    assert_int_equal(ct_thread_active_count(), before);
+}
+
 /* Registry under contention: raw threads create, start, join and free
  * library threads while another raw thread snapshots the registry. Exact
  * end state: every target ran once, the count is back where it was. */
@@ -386,7 +571,10 @@ int main(void) {
         cmocka_unit_test(test_registry_after_fork_from_main),
         cmocka_unit_test(test_main_thread_after_fork_from_nonmain_thread),
         cmocka_unit_test(test_fork_from_foreign_thread),
+        cmocka_unit_test(test_unjoined_finished_thread_after_fork),
+        cmocka_unit_test(test_fork_while_threads_start_and_end),
         cmocka_unit_test(test_registry_under_concurrent_churn),
+        cmocka_unit_test(test_dummies_released_while_enumerating),
         cmocka_unit_test(test_dummy_allocation_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

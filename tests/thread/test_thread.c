@@ -138,6 +138,40 @@ static void test_set_name(void **state) {
     ct_thread_free(t);
 }
 
+/* A thread renaming itself (which also sets its OS name and the name
+ * ct_raise reports) while another renames it: no torn name, no data race
+ * (TSan build). */
+static int rename_self_loop(void *arg) {
+    _Atomic uint32_t *stop = arg;
+    for (int i = 0; !atomic_load(stop); i++) {
+        char name[16];
+        snprintf(name, sizeof name, "self-%04d", i % 10000);
+        ct_thread_set_name(ct_thread_current(), name);
+    }
+    return 0;
+}
+
+static void test_concurrent_renames_never_tear(void **state) {
+    (void)state;
+    _Atomic uint32_t stop = 0;
+    ct_thread *t = ct_thread_new(rename_self_loop, &stop);
+    ct_thread_start(t);
+    for (int i = 0; i < 2000; i++) {
+        char name[16], got[CT_NAME_MAX];
+        snprintf(name, sizeof name, "main-%04d", i);
+        ct_thread_set_name(t, name);
+        ct_thread_get_name(t, got, sizeof got);
+        int n = -1;
+        assert_true((sscanf(got, "main-%4d", &n) == 1 ||
+                     sscanf(got, "self-%4d", &n) == 1) &&
+                    strlen(got) == 9);
+    }
+    atomic_store(&stop, 1);
+    assert_int_equal(ct_thread_join(t, CT_FOREVER), 0);
+    assert_int_equal(ct_thread_result(t), 0);
+    ct_thread_free(t);
+}
+
 /* test_daemon_param, test_daemonize_active_thread */
 static void test_daemon_only_settable_before_start(void **state) {
     (void)state;
@@ -578,6 +612,7 @@ int main(void) {
         cmocka_unit_test(test_name_explicit_and_default),
         cmocka_unit_test(test_os_name_is_truncated_library_name_is_not),
         cmocka_unit_test(test_set_name),
+        cmocka_unit_test(test_concurrent_renames_never_tear),
         cmocka_unit_test(test_daemon_only_settable_before_start),
         cmocka_unit_test(test_join_timeout_and_is_alive),
         cmocka_unit_test(test_join_with_finite_timeout_returns_when_finished),
