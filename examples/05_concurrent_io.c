@@ -21,7 +21,7 @@
  * EXPECT: ^Total time: [0-9]+\.[0-9]{2} seconds$
  * EXPECT: ^Worker Thread-3 finished$
  * EXPECT: ^All threads completed in: [0-9]+\.[0-9]{2} seconds$
- * EXPECT: ^speedup: ([2-9]|[1-9][0-9])\.[0-9]x
+ * EXPECT: ^speedup: (1\.[5-9]|[2-9]\.[0-9]|[1-9][0-9]\.[0-9])x
  * EXPECT: ^Finished download: url3$
  * EXPECT: ^All downloads complete! \(3 started before any finished\)$
  */
