@@ -160,8 +160,8 @@ CT_API int ct_condition_release(ct_condition *cond);
  * is locked (by anyone), as in Python, so a caller that does not really
  * hold it is not refused but races with the holder on the condition's
  * queue (undefined behaviour): hold it yourself. An RLock must be owned
- * by the caller (checked). Does not allocate (a private condition queues a node on the
- * waiter's own stack). Returns 0 when notified,
+ * by the caller (checked). Does not allocate (a private condition queues
+ * a node on the waiter's own stack). Returns 0 when notified,
  * CT_ETIMEDOUT (Python's False), CT_EPERM if the caller does not hold the
  * lock (nothing waits), CT_EINVAL for NULL/NaN. The lock is held again on
  * every return except CT_EPERM/CT_EINVAL. Thread-safe. */

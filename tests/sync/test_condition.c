@@ -308,7 +308,7 @@ static bool count_calls(void *arg) {
 
 /* Python's wait_for with timeout 0 or negative still waits once (the
  * lock is released and taken back) and asks the predicate again. */
-static void test_wait_for_expired_timeout_waits_once_and_rechecks(
+static void test_wait_for_expired_waits_once_and_rechecks(
     void **state) {
     (void)state;
     ct_condition c = CT_CONDITION_INIT;
@@ -619,7 +619,7 @@ int main(void) {
         cmocka_unit_test(test_notify_wakes_longest_waiting_first),
         cmocka_unit_test(test_wait_times_out),
         cmocka_unit_test(test_negative_and_zero_timeouts_time_out_at_once),
-        cmocka_unit_test(test_wait_for_expired_timeout_waits_once_and_rechecks),
+        cmocka_unit_test(test_wait_for_expired_waits_once_and_rechecks),
         cmocka_unit_test(test_wait_for_returns_when_predicate_holds),
         cmocka_unit_test(test_wait_for_times_out_when_predicate_stays_false),
         cmocka_unit_test(test_wait_for_keeps_deadline_across_wakeups),
