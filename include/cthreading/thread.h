@@ -238,7 +238,9 @@ CT_API void ct_thread_free(ct_thread *t);
 CT_API ct_thread *ct_thread_current(void);
 
 /* The main thread's object ("MainThread"; in a forked child, the thread
- * that forked). Borrowed pointer, never freed. Thread-safe. */
+ * that forked). Alive until it returns from main or calls exit(): from
+ * then on it is finished (joining it returns 0). Borrowed pointer, never
+ * freed. Thread-safe. */
 CT_API ct_thread *ct_thread_main(void);
 
 /* Snapshot of the live threads (threading.enumerate): the main thread,
@@ -261,8 +263,10 @@ CT_API long ct_thread_get_native_id(void);
 
 /* Join every non-daemon thread the library started, except the caller,
  * until none is left (also those started meanwhile). Runs automatically
- * at exit (atexit handler, registered at the first start); call it
- * yourself to do it earlier. Threads may still be started afterwards.
+ * at exit (atexit handler, registered at the first start or the first
+ * thread-local value; when main is the thread exiting, the handler first
+ * marks it finished, as Python's shutdown does, so threads joining it are
+ * released); call it yourself to do it earlier. Threads may still be started afterwards.
  * Returns the number of threads it joined. Thread-safe. */
 CT_API int ct_threading_shutdown(void);
 

@@ -75,6 +75,8 @@ CT_HIDDEN int ct__registry_set_daemon(ct_thread *t, bool daemon);
 /* Incremented in each fork child: a pthread_t from another generation
  * names a thread that does not exist here; never join or detach it. */
 CT_HIDDEN uint32_t ct__fork_generation(void);
+/* Register the atexit handler (once): at the first start and the first
+ * thread-local value. */
 CT_HIDDEN void ct__registry_first_start(void);
 /* Next value of the counter shared by "Thread-N" and "Dummy-N". */
 CT_HIDDEN unsigned long ct__thread_counter(void);

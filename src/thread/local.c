@@ -9,7 +9,9 @@
  *
  * Exit: library threads call ct__local_thread_exit() from their bootstrap
  * before they are reported finished; other threads through the registry's
- * pthread key destructor, armed when they make their first cell.
+ * pthread key destructor, armed when they make their first cell; the
+ * thread calling exit() (main, usually) from the atexit handler, which
+ * the first cell registers if no thread was started yet.
  */
 #include "internal.h"
 
@@ -68,6 +70,7 @@ static struct cell *add(ct_local *l) {
     c->next = cells;
     cells = c;
     ct__exit_hook_arm();
+    ct__registry_first_start(); /* the exiting thread's values at exit */
     return c;
 }
 

@@ -15,9 +15,11 @@
  * it is alive. Fork relies on that; set_daemon takes the lock to order
  * itself against start.
  *
- * Exit: an atexit handler (registered at the first start) joins the
- * non-daemon threads. Daemon threads keep running while exit() proceeds;
- * nothing of the registry is ever freed, so they never touch freed state.
+ * Exit: an atexit handler (registered at the first start or the first
+ * thread-local value) marks the main thread finished, as Python's
+ * shutdown does, and joins the non-daemon threads. Daemon threads keep running
+ * while exit() proceeds; nothing of the registry is ever freed, so they never
+ * touch freed state.
  *
  * Fork: the prepare handler takes reg_lock so the child never inherits a
  * half-edited list; the child marks every other thread finished (they do
@@ -235,6 +237,15 @@ int ct_threading_shutdown(void) {
 }
 
 static void at_exit(void) {
+    /* As Python's shutdown: the main thread counts as done from here on,
+     * so a thread joining it is released instead of deadlocking the
+     * join below. Only when main itself is exiting (a worker calling
+     * exit() leaves main running until the process ends). */
+    ct_thread *m = atomic_load_explicit(&main_ptr, memory_order_acquire);
+    if (m && m == ct__self &&
+        (atomic_load_explicit(&m->state, memory_order_relaxed) & STATE_MASK) !=
+            CT_THREAD_FINISHED)
+        ct__registry_finish(m);
     ct_threading_shutdown();
     /* Python clears the main thread's locals at shutdown too. */
     ct__local_thread_exit();

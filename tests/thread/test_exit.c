@@ -5,7 +5,8 @@
  * state (test_4_daemon_threads: daemons running at shutdown must not crash).
  * Ports CPython test_threading.py ThreadJoinOnShutdown
  * (test_1_join_on_shutdown, test_4_daemon_threads),
- * ThreadTests.test_join_nondaemon_on_shutdown, test_locals_at_exit.
+ * ThreadTests.test_join_nondaemon_on_shutdown, test_locals_at_exit;
+ * Lib/threading.py _shutdown marking the main thread done.
  * CT_TEST_TIMEOUT 120 */
 #include <pthread.h>
 #include <setjmp.h>
@@ -213,7 +214,40 @@ static int scenario_busy_daemons_at_exit(void) {
     return 0;
 }
 
+/* No thread ever started: the main thread's values are still destroyed
+ * at exit. */
+static int scenario_main_locals_without_threads(void) {
+    static ct_local *l;
+    l = ct_local_new(.destructor = say_destroyed);
+    ct_local_set(l, "local: destroyed\n");
+    say("main: exiting\n");
+    return 0;
+}
+
+/* A non-daemon thread joining the main thread is released when main
+ * exits (Python's _shutdown marks the main thread done first), instead
+ * of both waiting for each other. */
+static int join_main(void *arg) {
+    (void)arg;
+    int rc = ct_thread_join(ct_thread_main(), CT_FOREVER);
+    char buf[64];
+    snprintf(buf, sizeof buf, "joined main: rc %d alive %d\n", rc,
+             ct_thread_is_alive(ct_thread_main()));
+    say(buf);
+    return 0;
+}
+
+static int scenario_join_main_at_exit(void) {
+    ct_thread *t = ct_thread_new(join_main, NULL);
+    ct_thread_start(t);
+    ct_thread_free(t);
+    say("main: exiting\n");
+    return 0;
+}
+
 static const child_scenario scenarios[] = {
+    {"main_locals_without_threads", scenario_main_locals_without_threads},
+    {"join_main_at_exit", scenario_join_main_at_exit},
     {"quick_exit", scenario_quick_exit},
     {"busy_daemons_at_exit", scenario_busy_daemons_at_exit},
     {"nondaemon_joined", scenario_nondaemon_joined},
@@ -312,6 +346,21 @@ static void test_main_thread_locals_destroyed_at_exit(void **state) {
     assert_non_null(strstr(r.out, "worker: done\nlocal: destroyed\n"));
 }
 
+static void test_main_locals_destroyed_without_any_thread(void **state) {
+    (void)state;
+    assert_int_equal(run_child("main_locals_without_threads", &r, 30), 0);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "main: exiting\nlocal: destroyed\n"));
+}
+
+static void test_thread_joining_main_is_released_at_exit(void **state) {
+    (void)state;
+    assert_int_equal(run_child("join_main_at_exit", &r, 30), 0);
+    assert_int_equal(r.status, 0);
+    assert_non_null(
+        strstr(r.out, "main: exiting\njoined main: rc 0 alive 0\n"));
+}
+
 int main(int argc, char **argv) {
     int status;
     if (child_main(argc, argv, scenarios, &status))
@@ -326,6 +375,8 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_explicit_shutdown_joins_nondaemon_only),
         cmocka_unit_test(test_threads_started_during_shutdown_are_joined),
         cmocka_unit_test(test_main_thread_locals_destroyed_at_exit),
+        cmocka_unit_test(test_main_locals_destroyed_without_any_thread),
+        cmocka_unit_test(test_thread_joining_main_is_released_at_exit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
