@@ -80,6 +80,8 @@ struct ct_queue {
     /* Ring getters: should one yield before parking? (ring.c) */
     _Atomic int32_t get_yield_score;
     _Atomic uint32_t get_yield_probe;
+    /* Ring: a woken getter/putter has not resumed yet (ring.c) */
+    _Atomic uint32_t pend_get, pend_put;
 };
 
 /* Internal lock (three-state futex lock). */

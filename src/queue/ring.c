@@ -149,21 +149,45 @@ static bool pending(const ct_queue *q) {
     return atomic_load_explicit(&q->deq, memory_order_seq_cst) < e;
 }
 
+static inline _Atomic uint32_t *pend_of(ct_queue *q, const ct__qlist *l) {
+    return l == &q->getters ? &q->pend_get : &q->pend_put;
+}
+
+/* Wake the first waiter of `l`, noting that a woken waiter is on its way
+ * (set before the waiter can see WOKEN, cleared by it when it resumes). */
 static void wake_one(ct_queue *q, ct__qlist *l, _Atomic uint32_t *n) {
     ct__qlock(&q->mu);
-    _Atomic uint32_t *a = ct__qlist_wake_head(l, n);
+    _Atomic uint32_t *a = NULL;
+    if (l->head) {
+        atomic_store_explicit(pend_of(q, l), 1, memory_order_seq_cst);
+        a = ct__qlist_wake_head(l, n);
+    }
     ct__qunlock(&q->mu);
     ct__qwake_addr(a);
 }
 
+/* Called by a chosen waiter as it resumes. */
+static inline void resumed(ct_queue *q, ct__qlist *l) {
+    atomic_store_explicit(pend_of(q, l), 0, memory_order_seq_cst);
+}
+
+/* Wake a waiter of `l` if one is linked and no woken one is still on its
+ * way: that one passes the turn on when it runs (see the `woken` exits),
+ * so a burst of puts makes one wake-up call, not one each, and the
+ * producers are not slowed down by the consumers' wake-ups. */
+static inline void wake_if_waiting(ct_queue *q, ct__qlist *l,
+                                   _Atomic uint32_t *n) {
+    if (atomic_load_explicit(n, memory_order_seq_cst) &&
+        !atomic_load_explicit(pend_of(q, l), memory_order_seq_cst))
+        wake_one(q, l, n);
+}
+
 static inline void after_put(ct_queue *q) {
-    if (atomic_load_explicit(&q->n_getwait, memory_order_seq_cst))
-        wake_one(q, &q->getters, &q->n_getwait);
+    wake_if_waiting(q, &q->getters, &q->n_getwait);
 }
 
 static inline void after_get(ct_queue *q) {
-    if (atomic_load_explicit(&q->n_putwait, memory_order_seq_cst))
-        wake_one(q, &q->putters, &q->n_putwait);
+    wake_if_waiting(q, &q->putters, &q->n_putwait);
 }
 
 /* Unlink `w` if it is still linked; if a waker already chose it, pass
@@ -177,8 +201,11 @@ static void leave(ct_queue *q, ct__qlist *l, _Atomic uint32_t *n,
         atomic_fetch_sub_explicit(n, 1, memory_order_seq_cst);
     }
     ct__qunlock(&q->mu);
-    if (chosen && atomic_load_explicit(n, memory_order_seq_cst))
-        wake_one(q, l, n);
+    if (chosen) {
+        resumed(q, l);
+        if (atomic_load_explicit(n, memory_order_seq_cst))
+            wake_one(q, l, n);
+    }
 }
 
 static inline int full_or_shut(const ct_queue *q) {
@@ -229,14 +256,14 @@ static CT_COLD int put_slow(ct_queue *q, const void *src, double timeout) {
                 r = full_or_shut(q);
             goto out;
         }
+        resumed(q, &q->putters);
         woken = front = true;
     }
 out:
     if (r == 0) {
         after_put(q);
-        if (woken && ct__ring_size(q) < (long)q->cap &&
-            atomic_load_explicit(&q->n_putwait, memory_order_seq_cst))
-            wake_one(q, &q->putters, &q->n_putwait);
+        if (woken && ct__ring_size(q) < (long)q->cap)
+            wake_if_waiting(q, &q->putters, &q->n_putwait);
     }
     return r;
 }
@@ -344,14 +371,14 @@ static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
                         : CT_EEMPTY;
             goto out;
         }
+        resumed(q, &q->getters);
         woken = front = true;
     }
 out:
     if (r == 0) {
         after_get(q);
-        if (woken && ct__ring_size(q) > 0 &&
-            atomic_load_explicit(&q->n_getwait, memory_order_seq_cst))
-            wake_one(q, &q->getters, &q->n_getwait);
+        if (woken && ct__ring_size(q) > 0)
+            wake_if_waiting(q, &q->getters, &q->n_getwait);
     }
     return r;
 }
