@@ -124,10 +124,10 @@ typedef struct ct_condition {
     ct_rlock *rlock; /* private: user's RLock, or NULL for `own` */
     ct_rlock own;    /* private: the Condition's own RLock */
     struct ct__cond_waiter *head, *tail; /* private: FIFO of waiters */
-    _Atomic uint32_t seq;   /* private: shared mode: notify sequence */
-    _Atomic uint32_t nwait; /* private: waiters not yet notified */
-    uint32_t nsignal;       /* private: shared mode: unconsumed notifies */
-    uint32_t flags;         /* private: CT_PSHARED */
+    _Atomic uint32_t seq;     /* private: shared mode: notify sequence */
+    _Atomic uint32_t nwait;   /* private: waiters not yet notified */
+    _Atomic uint32_t nsignal; /* private: notified, not yet returned */
+    uint32_t flags;           /* private: CT_PSHARED */
 } ct_condition;
 
 /* A Condition with its own RLock (Python's Condition()). */
@@ -145,8 +145,11 @@ typedef struct ct_condition {
 CT_API int ct_condition_init(ct_condition *cond, ct_lock *lock,
                              ct_rlock *rlock, int flags);
 
-/* Returns 0, CT_EINVAL for NULL, CT_ESTATE if threads still wait or its
- * own RLock is held (nothing changes). */
+/* Returns 0, CT_EINVAL for NULL, CT_ESTATE if threads are inside wait
+ * (waiting, or notified and still taking the lock back) or its own RLock
+ * is held (nothing changes). After notify_all, destroy may answer
+ * CT_ESTATE until the woken threads have returned; once it answers 0 no
+ * waiter touches the condition again and its memory may be reused. */
 CT_API int ct_condition_destroy(ct_condition *cond);
 
 /* Acquire / release the underlying lock (`with cond:`); rules as for the

@@ -14,10 +14,18 @@
  *            node.state == NOTIFIED -> 0        (the notifier unlinked it)
  *            else (timed out)       -> unlink node, nwait--, CT_ETIMEDOUT
  *   notify(n): pop up to n nodes from the head; for each: nwait--,
- *            store NOTIFIED, wake that node's word (1 thread).
+ *            nsignal++, store NOTIFIED, wake that node's word (1 thread).
+ *   a notified waiter, lock re-acquired: nsignal-- (its last touch of
+ *            the condition), return 0.
  *
  *       head -> [A: WAITING] -> [B: WAITING] -> [C: WAITING] <- tail
  *       notify(2): A, B := NOTIFIED, unlinked, woken; C stays at the head
+ *
+ *   nwait + nsignal counts the threads inside wait, also those notified
+ *   but still taking the lock back (they read the condition for it), so
+ *   destroy refuses while it is not 0: after it answers 0 the condition's
+ *   memory may go (the waiters' last store to it is release, destroy's
+ *   load acquire).
  *
  *   A node is never freed under the notifier: its waiter must re-acquire
  *   the lock the notifier holds before it can return. (With a plain Lock,
@@ -44,9 +52,11 @@
  * Memory orders: the condition's lock orders every access to the queue,
  * nodes and counters (acquire on lock, release on unlock). The node word
  * is stored with release by the notifier and loaded with acquire by its
- * waiter (it decides the return value). `seq` and `nwait` are atomic only
- * because parkers and destroy read them without the lock: relaxed, the
- * value is re-read under the lock before it decides anything.
+ * waiter (it decides the return value). `seq`, `nwait` and `nsignal` are
+ * atomic only because parkers and destroy read them without the lock:
+ * loads under the lock are relaxed; stores are release and destroy's
+ * loads acquire (a waiter's last store to the condition happens before
+ * destroy's 0, see above).
  */
 #include "internal.h"
 
@@ -95,8 +105,20 @@ static uint32_t nwait_of(const ct_condition *c) {
     return atomic_load_explicit(&c->nwait, memory_order_relaxed);
 }
 
+/* release: may be the caller's last touch of the condition (destroy) */
 static void nwait_add(ct_condition *c, uint32_t v) {
-    atomic_store_explicit(&c->nwait, nwait_of(c) + v, memory_order_relaxed);
+    atomic_store_explicit(&c->nwait, nwait_of(c) + v, memory_order_release);
+}
+
+static uint32_t nsignal_of(const ct_condition *c) {
+    /* relaxed: written under the lock; see the protocol comment */
+    return atomic_load_explicit(&c->nsignal, memory_order_relaxed);
+}
+
+/* release: a notified waiter's last touch of the condition (destroy) */
+static void nsignal_add(ct_condition *c, uint32_t v) {
+    atomic_store_explicit(&c->nsignal, nsignal_of(c) + v,
+                          memory_order_release);
 }
 
 int ct_condition_init(ct_condition *cond, ct_lock *lock, ct_rlock *rlock,
@@ -113,7 +135,7 @@ int ct_condition_init(ct_condition *cond, ct_lock *lock, ct_rlock *rlock,
     cond->head = cond->tail = NULL;
     atomic_store_explicit(&cond->seq, 0, memory_order_relaxed);
     atomic_store_explicit(&cond->nwait, 0, memory_order_relaxed);
-    cond->nsignal = 0;
+    atomic_store_explicit(&cond->nsignal, 0, memory_order_relaxed);
     cond->flags = (uint32_t)flags;
     return 0;
 }
@@ -121,7 +143,9 @@ int ct_condition_init(ct_condition *cond, ct_lock *lock, ct_rlock *rlock,
 int ct_condition_destroy(ct_condition *cond) {
     if (!cond)
         return CT_EINVAL;
-    if (nwait_of(cond) != 0)
+    /* acquire: pairs with the last store of each leaving waiter */
+    if (atomic_load_explicit(&cond->nwait, memory_order_acquire) != 0 ||
+        atomic_load_explicit(&cond->nsignal, memory_order_acquire) != 0)
         return CT_ESTATE;
     if (!cond->lock && !cond->rlock)
         return ct_rlock_destroy(&cond->own);
@@ -182,16 +206,16 @@ static int wait_private(ct_condition *c, const ct_deadline *dl) {
         }
     }
     restore(c, saved);
-    if (rc == CT_ETIMEDOUT) {
-        /* Notified between the timeout and getting the lock back: the
-         * notification is ours, not lost. */
-        if (atomic_load_explicit(&node.state, memory_order_acquire) ==
-            NOTIFIED)
-            return 0;
-        unlink_node(c, &node);
-        nwait_add(c, (uint32_t)-1);
+    /* A timed-out waiter notified before it got the lock back: the
+     * notification is ours, not lost. */
+    if (rc != CT_ETIMEDOUT ||
+        atomic_load_explicit(&node.state, memory_order_acquire) == NOTIFIED) {
+        nsignal_add(c, (uint32_t)-1);
+        return 0;
     }
-    return rc;
+    unlink_node(c, &node);
+    nwait_add(c, (uint32_t)-1);
+    return CT_ETIMEDOUT;
 }
 
 static int notify_private(ct_condition *c, int n) {
@@ -200,6 +224,7 @@ static int notify_private(ct_condition *c, int n) {
         struct ct__cond_waiter *w = c->head;
         unlink_node(c, w);
         nwait_add(c, (uint32_t)-1);
+        nsignal_add(c, 1);
         /* release: pairs with the waiter's acquire load */
         atomic_store_explicit(&w->state, NOTIFIED, memory_order_release);
         ct_park_wake(&w->state, 1, CT_PARK_PRIVATE);
@@ -229,8 +254,8 @@ static int wait_shared(ct_condition *c, const ct_deadline *dl) {
         while (seq_of(c) == e && rc != CT_ETIMEDOUT)
             rc = ct_park_wait(&c->seq, e, dl, CT_PARK_SHARED | CT_PARK_NOSPIN);
         restore(c, saved);
-        if (seq_of(c) != s0 && c->nsignal > 0) {
-            c->nsignal--;
+        if (seq_of(c) != s0 && nsignal_of(c) > 0) {
+            nsignal_add(c, (uint32_t)-1);
             return 0;
         }
         if (rc == CT_ETIMEDOUT || ct_deadline_expired(dl)) {
@@ -249,7 +274,7 @@ static int notify_shared(ct_condition *c, int n) {
     if (k == 0)
         return 0;
     nwait_add(c, (uint32_t)0 - k);
-    c->nsignal += k;
+    nsignal_add(c, k);
     atomic_store_explicit(&c->seq, seq_of(c) + 1, memory_order_relaxed);
     ct_park_wake(&c->seq, CT_PARK_ALL, CT_PARK_SHARED);
     return (int)k;

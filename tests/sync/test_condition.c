@@ -487,6 +487,53 @@ static void test_bad_inputs_and_destroy_while_waited_on(void **state) {
     assert_int_equal(ct_condition_destroy(&own), 0);
 }
 
+/* Destroy right after notify (pthread_cond_destroy's rule) must not let
+ * the condition's memory go while a notified waiter is still leaving
+ * wait (it reads the condition to get the lock back): destroy answers
+ * CT_ESTATE until the waiter has returned, then 0, and the memory may be
+ * freed (ASan would see a use after free). Both modes. */
+struct leaving {
+    ct_lock lock;
+    ct_condition *cond;
+    atomic_int in;
+};
+
+static void *wait_once_then_go(void *arg) {
+    struct leaving *l = arg;
+    CT_WITH(&l->lock) {
+        atomic_store(&l->in, 1);
+        assert_int_equal(ct_condition_wait(l->cond, CT_FOREVER), 0);
+    }
+    return NULL;
+}
+
+static void test_destroy_refused_until_notified_waiter_left(void **state) {
+    (void)state;
+    for (int flags = 0; flags <= CT_PSHARED; flags += CT_PSHARED) {
+        struct leaving l = {.cond = malloc(sizeof(ct_condition))};
+        assert_non_null(l.cond);
+        assert_int_equal(ct_lock_init(&l.lock, flags), 0);
+        assert_int_equal(ct_condition_init(l.cond, &l.lock, NULL, flags), 0);
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, wait_once_then_go, &l), 0);
+        wait_waiters(l.cond, 1);
+        assert_int_equal(ct_lock_acquire(&l.lock, CT_FOREVER), 0);
+        assert_int_equal(ct_condition_notify_all(l.cond), 1);
+        /* the waiter cannot have left: we hold the lock */
+        assert_int_equal(ct_condition_destroy(l.cond), CT_ESTATE);
+        assert_int_equal(ct_lock_release(&l.lock), 0);
+        double end = ct_monotonic() + 30.0;
+        int rc;
+        while ((rc = ct_condition_destroy(l.cond)) == CT_ESTATE) {
+            assert_true(ct_monotonic() < end);
+            sched_yield();
+        }
+        assert_int_equal(rc, 0);
+        free(l.cond); /* the waiter no longer touches it */
+        pthread_join(t, NULL);
+    }
+}
+
 /* ------------------------------------------------------------ stress */
 
 /* A one-slot mailbox handed back and forth: every item arrives exactly
@@ -625,6 +672,7 @@ int main(void) {
         cmocka_unit_test(test_wait_for_keeps_deadline_across_wakeups),
         cmocka_unit_test(test_wait_releases_all_rlock_levels_and_restores),
         cmocka_unit_test(test_bad_inputs_and_destroy_while_waited_on),
+        cmocka_unit_test(test_destroy_refused_until_notified_waiter_left),
         cmocka_unit_test(test_stress_handoff_has_no_lost_wakeup),
         cmocka_unit_test(test_stress_handoff_shared_mode),
         cmocka_unit_test(test_stress_bounded_buffer_each_item_once),
