@@ -29,8 +29,6 @@ struct ct_thread {
     _Atomic bool daemon;
     uint8_t kind;
     bool registered; /* in the registry list (registry lock) */
-    bool os_name;    /* name chosen by the program (name_lock):
-                        the thread gives it to the OS too */
     ct_thread_fn fn;
     void *arg;
     const char *target_name;

@@ -113,7 +113,6 @@ int ct_thread_set_name(ct_thread *t, const char *name) {
     bool self = t == ct__self;
     ct__word_lock(&t->name_lock);
     snprintf(t->name, sizeof t->name, "%s", name);
-    t->os_name = true;
     if (self) {
         ct__set_current_name(t->name);
         set_os_name(t->name);
@@ -178,8 +177,7 @@ int ct__thread_make(ct_thread **out, ct_thread_fn fn, void *arg,
     }
     t->target_name = opts->target_name;
     t->stack_size = opts->stack_size;
-    t->os_name = opts->name && opts->name[0];
-    if (t->os_name) /* Python: "" gets the default */
+    if (opts->name && opts->name[0]) /* Python: "" gets the default */
         snprintf(t->name, sizeof t->name, "%s", opts->name);
     else
         default_name(t->name, ct__thread_counter(), opts->target_name);
@@ -259,8 +257,7 @@ static void *bootstrap(void *p) {
     atomic_store_explicit(&t->native_id, own_native_id(), memory_order_relaxed);
     ct__word_lock(&t->name_lock);
     ct__set_current_name(t->name);
-    if (t->os_name) /* a syscall: only for names the program chose */
-        set_os_name(t->name);
+    set_os_name(t->name); /* one prctl, about 0.7 us */
     ct__word_unlock(&t->name_lock);
     ct__thread_set_state(t, CT_THREAD_RUNNING);
 

@@ -112,6 +112,20 @@ static void test_os_name_is_truncated_library_name_is_not(void **state) {
     ct_thread_free(t);
 }
 
+/* A default name is given to the OS too (its first 15 bytes). */
+static void test_default_name_is_given_to_the_os(void **state) {
+    (void)state;
+    char out[128];
+    ct_thread *t = ct_thread_new(read_own_names, out);
+    char expect[3 * CT_NAME_MAX], lib[CT_NAME_MAX];
+    ct_thread_get_name(t, lib, sizeof lib);
+    snprintf(expect, sizeof expect, "%s|%.15s|%s", lib, lib, lib);
+    assert_int_equal(ct_thread_start(t), 0);
+    assert_int_equal(ct_thread_join(t, CT_FOREVER), 0);
+    assert_string_equal(out, expect);
+    ct_thread_free(t);
+}
+
 static int rename_self(void *arg) {
     (void)arg;
     ct_thread_set_name(ct_thread_current(), "renamed");
@@ -611,6 +625,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_name_explicit_and_default),
         cmocka_unit_test(test_os_name_is_truncated_library_name_is_not),
+        cmocka_unit_test(test_default_name_is_given_to_the_os),
         cmocka_unit_test(test_set_name),
         cmocka_unit_test(test_concurrent_renames_never_tear),
         cmocka_unit_test(test_daemon_only_settable_before_start),
