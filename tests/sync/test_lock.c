@@ -107,6 +107,55 @@ static void test_acquire_contended_blocks_until_release(void **state) {
     assert_false(ct_lock_locked(&c.lock));
 }
 
+/* White box: once a waiter starves (bit 3 of the word, set by a waiter
+ * that waited 4 ms and lost twice), the release hands the lock to the
+ * registered waiters without ever freeing it, so a newcomer cannot barge
+ * in; a waiter takes it, and a third thread's release of a lock handed
+ * off but not yet taken frees it for that waiter. */
+struct handoff {
+    ct_lock lock;
+    atomic_int tried; /* the main thread tried to barge in */
+};
+
+static void *acquire_hold_release(void *arg) {
+    struct handoff *h = arg;
+    assert_int_equal(ct_lock_acquire(&h->lock, 30.0), 0);
+    wait_count(&h->tried, 1); /* hold it until the barging try is done */
+    assert_int_equal(ct_lock_release(&h->lock), 0);
+    return NULL;
+}
+
+static void test_starving_waiter_gets_the_lock_handed_off(void **state) {
+    (void)state;
+    struct handoff h = {CT_LOCK_INIT, 0};
+    ct_lock *lp = &h.lock;
+    assert_int_equal(ct_lock_acquire(lp, CT_FOREVER), 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, acquire_hold_release, &h), 0);
+    wait_lock_waiters(lp, 1);
+    atomic_fetch_or(&lp->state, 8u); /* as the waiter would: STARVING */
+    assert_int_equal(ct_lock_release(lp), 0);
+    /* handed off, or taken by the waiter (which holds it until we have
+     * tried): never free to us */
+    assert_int_equal(ct_lock_acquire(lp, 0), CT_ETIMEDOUT);
+    atomic_store(&h.tried, 1);
+    pthread_join(t, NULL);
+    ct_lock l = *lp;
+    assert_false(ct_lock_locked(&l));
+    assert_int_equal(l.state, 0);
+
+    /* A hand-off nobody has taken yet, released by another thread (any
+     * thread may release a Lock): the word is set by hand, no waiter
+     * sleeps yet; the waiter that comes takes the freed lock. */
+    atomic_store(&l.state, 1u | 2u | 4u | 16u); /* LOCKED HANDOFF WOKEN, 1 */
+    assert_int_equal(ct_lock_release(&l), 0);
+    assert_false(ct_lock_locked(&l));
+    atomic_fetch_sub(&l.state, 16u); /* that waiter left */
+    assert_int_equal(ct_lock_acquire(&l, 0), 0);
+    assert_int_equal(ct_lock_release(&l), 0);
+    assert_int_equal(ct_lock_destroy(&l), 0);
+}
+
 /* lock_tests.BaseLockTests.test_thread_leak: many foreign threads */
 static void test_many_foreign_threads_use_the_lock(void **state) {
     (void)state;
@@ -344,6 +393,7 @@ int main(void) {
         cmocka_unit_test(test_try_acquire_free_lock_succeeds),
         cmocka_unit_test(test_try_acquire_contended_fails),
         cmocka_unit_test(test_acquire_contended_blocks_until_release),
+        cmocka_unit_test(test_starving_waiter_gets_the_lock_handed_off),
         cmocka_unit_test(test_many_foreign_threads_use_the_lock),
         cmocka_unit_test(test_timeout_rules_and_timed_wait),
         cmocka_unit_test(test_reacquire_blocks_until_other_thread_releases),
