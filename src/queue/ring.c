@@ -232,7 +232,12 @@ static CT_COLD int put_slow(ct_queue *q, const void *src, double timeout) {
     bool front = false, woken = false;
     int r;
     for (;;) {
-        for (int i = 0; i < TRY_SPIN + PUT_YIELDS; i++) {
+        /* Others already wait: they are first in line, so spinning
+         * would only burn the core a getter needs (relaxed: a hint). */
+        int spins = atomic_load_explicit(&q->n_putwait, memory_order_relaxed)
+                        ? 0
+                        : TRY_SPIN + PUT_YIELDS;
+        for (int i = 0; i < spins; i++) {
             relax(i, TRY_SPIN);
             if ((r = ct__ring_try_put(q, src)) != CT_EFULL)
                 goto out;
@@ -330,7 +335,11 @@ static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
     bool front = false, woken = false;
     int r;
     for (;;) {
-        for (int i = 0; i < TRY_SPIN + 1; i++) {
+        /* as in put_slow: no spinning behind parked getters */
+        int spins = atomic_load_explicit(&q->n_getwait, memory_order_relaxed)
+                        ? 0
+                        : TRY_SPIN + 1;
+        for (int i = 0; i < spins; i++) {
             if (i < TRY_SPIN) {
                 relax(i, TRY_SPIN);
                 r = ct__ring_try_get(q, dst);
