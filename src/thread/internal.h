@@ -27,6 +27,7 @@ struct ct_thread {
     _Atomic uint32_t reap;      /* 1 once someone owns pthread_join/detach */
     _Atomic uint32_t name_lock; /* tiny spin lock for name[] */
     _Atomic bool daemon;
+    _Atomic bool in_shutdown; /* inside ct_threading_shutdown */
     uint8_t kind;
     bool registered; /* in the registry list (registry lock) */
     ct_thread_fn fn;

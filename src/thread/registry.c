@@ -215,25 +215,35 @@ ct_thread *ct_thread_main(void) {
 /* ------------------------------------------------------------------- exit */
 
 int ct_threading_shutdown(void) {
+    /* Two threads joining each other here would wait forever: each skips
+     * the threads that are themselves in here (seq_cst: of two entering
+     * at once, at least one sees the other's flag). */
+    ct_thread *self = ct__self;
+    if (self)
+        atomic_store(&self->in_shutdown, true);
     int joined = 0;
     for (;;) {
         ct_thread *found = NULL;
         ct__word_lock(&reg_lock);
         for (ct_thread *t = head; t; t = t->next) {
             if ((t->kind == KIND_THREAD || t->kind == KIND_TIMER) &&
-                t != ct__self &&
-                !atomic_load_explicit(&t->daemon, memory_order_relaxed)) {
+                t != self &&
+                !atomic_load_explicit(&t->daemon, memory_order_relaxed) &&
+                !atomic_load(&t->in_shutdown)) {
                 found = ct_thread_ref(t);
                 break;
             }
         }
         ct__word_unlock(&reg_lock);
         if (!found)
-            return joined;
+            break;
         ct_thread_join(found, CT_FOREVER);
         ct_thread_free(found);
         joined++;
     }
+    if (self)
+        atomic_store(&self->in_shutdown, false);
+    return joined;
 }
 
 static void at_exit(void) {

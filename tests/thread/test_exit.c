@@ -245,7 +245,41 @@ static int scenario_join_main_at_exit(void) {
     return 0;
 }
 
+/* Two threads calling ct_threading_shutdown at once do not wait for each
+ * other (each skips the other); both return. */
+static _Atomic uint32_t both_in;
+
+static int shutdown_caller(void *arg) {
+    (void)arg;
+    atomic_fetch_add(&both_in, 1);
+    ct_park_wake(&both_in, CT_PARK_ALL, 0);
+    for (uint32_t n; (n = atomic_load(&both_in)) < 2;)
+        ct_park_wait(&both_in, n, NULL, 0);
+    return ct_threading_shutdown();
+}
+
+static int scenario_concurrent_shutdown_calls(void) {
+    ct_thread *t[2];
+    for (int i = 0; i < 2; i++) {
+        t[i] = ct_thread_new(shutdown_caller, NULL);
+        ct_thread_start(t[i]);
+    }
+    for (int i = 0; i < 2; i++)
+        if (ct_thread_join(t[i], 20.0) != 0) {
+            say("deadlocked\n");
+            _exit(7);
+        }
+    char buf[64];
+    snprintf(buf, sizeof buf, "both returned, joined %d+%d\n",
+             ct_thread_result(t[0]), ct_thread_result(t[1]));
+    say(buf);
+    ct_thread_free(t[0]);
+    ct_thread_free(t[1]);
+    return 0;
+}
+
 static const child_scenario scenarios[] = {
+    {"concurrent_shutdown_calls", scenario_concurrent_shutdown_calls},
     {"main_locals_without_threads", scenario_main_locals_without_threads},
     {"join_main_at_exit", scenario_join_main_at_exit},
     {"quick_exit", scenario_quick_exit},
@@ -361,6 +395,14 @@ static void test_thread_joining_main_is_released_at_exit(void **state) {
         strstr(r.out, "main: exiting\njoined main: rc 0 alive 0\n"));
 }
 
+static void test_concurrent_shutdown_calls_do_not_deadlock(void **state) {
+    (void)state;
+    assert_int_equal(run_child("concurrent_shutdown_calls", &r, 60), 0);
+    assert_int_equal(r.status, 0);
+    /* each joined the other, or one skipped it: never both waiting */
+    assert_non_null(strstr(r.out, "both returned, joined "));
+}
+
 int main(int argc, char **argv) {
     int status;
     if (child_main(argc, argv, scenarios, &status))
@@ -377,6 +419,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_main_thread_locals_destroyed_at_exit),
         cmocka_unit_test(test_main_locals_destroyed_without_any_thread),
         cmocka_unit_test(test_thread_joining_main_is_released_at_exit),
+        cmocka_unit_test(test_concurrent_shutdown_calls_do_not_deadlock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

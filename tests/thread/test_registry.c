@@ -4,6 +4,7 @@
  * test_ident_of_no_threading_threads, test_enumerate_after_join,
  * test_main_thread_after_fork, test_main_thread_after_fork_from_nonmain_thread,
  * test_is_alive_after_fork, test_dummy_thread_after_fork,
+ * test_reinit_tls_after_fork,
  * test_join_fork_stress-like churn (fork while threads start and end).
  * CT_TEST_TIMEOUT 120 */
 #include <pthread.h>
@@ -479,6 +480,39 @@ static void test_dummies_released_while_enumerating(void **state) {
     assert_int_equal(ct_thread_active_count(), before);
 }
 
+/* test_reinit_tls_after_fork: many threads fork at once; each child sees
+ * only its forking thread, and nothing deadlocks. */
+enum { FORKERS = 16 };
+
+static int fork_and_wait(void *arg) {
+    (void)arg;
+    ct_thread *self = ct_thread_current();
+    pid_t pid = fork();
+    if (pid == 0) {
+        int rc = 50;
+        if (ct_thread_active_count() != 1 || ct_thread_main() != self ||
+            ct_thread_current() != self)
+            rc = 51;
+        _exit(rc);
+    }
+    return wait_status(pid) == 50 ? 0 : CT_EFAIL;
+}
+
+static void test_threads_fork_concurrently(void **state) {
+    (void)state;
+    ct_thread *t[FORKERS];
+    fflush(NULL);
+    for (int i = 0; i < FORKERS; i++) {
+        t[i] = ct_thread_new(fork_and_wait, NULL);
+        assert_int_equal(ct_thread_start(t[i]), 0);
+    }
+    for (int i = 0; i < FORKERS; i++) {
+        assert_int_equal(ct_thread_join(t[i], CT_FOREVER), 0);
+        assert_int_equal(ct_thread_result(t[i]), 0);
+        ct_thread_free(t[i]);
+    }
+}
+
 /* Registry under contention: raw threads create, start, join and free
  * library threads while another raw thread snapshots the registry. Exact
  * end state: every target ran once, the count is back where it was. */
@@ -573,6 +607,7 @@ int main(void) {
         cmocka_unit_test(test_fork_from_foreign_thread),
         cmocka_unit_test(test_unjoined_finished_thread_after_fork),
         cmocka_unit_test(test_fork_while_threads_start_and_end),
+        cmocka_unit_test(test_threads_fork_concurrently),
         cmocka_unit_test(test_registry_under_concurrent_churn),
         cmocka_unit_test(test_dummies_released_while_enumerating),
         cmocka_unit_test(test_dummy_allocation_failure),
