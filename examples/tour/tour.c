@@ -36,6 +36,11 @@
  * EXPECT: ^-- sync: Barrier: threads cross together, ours vs pthread
  * EXPECT: ^   2 of 3 parties came: 2 got CT_EBROKEN
  * EXPECT: child process woken by the parent's set\(\): yes
+ * EXPECT: ^-- queue: Queue, LifoQueue, PriorityQueue
+ * EXPECT: ^   PriorityQueue put 111 333 222 -> get 111 222 333$
+ * EXPECT: ^   4/4: [0-9]+ items in .*every item once: yes$
+ * EXPECT: ^-- queue: hand-off latency
+ * EXPECT: ^   shutdown\(\): 3 blocked getters got CT_ESHUTDOWN
  * EXPECT: ^== tour complete$
  */
 #include "tour.h"
