@@ -258,15 +258,17 @@ CT_API unsigned long ct_thread_get_ident(void);
 /* threading.get_native_id(): the kernel thread id. Thread-safe. */
 CT_API long ct_thread_get_native_id(void);
 
-/* Join every non-daemon thread the library started, except the caller
- * and threads that are themselves inside ct_threading_shutdown (two such
- * calls would otherwise wait for each other), until none is left (also
- * those started meanwhile). Runs automatically
- * at exit (atexit handler, registered at the first start or the first
- * thread-local value; when main is the thread exiting, the handler first
- * marks it finished, as Python's shutdown does, so threads joining it are
- * released); call it yourself to do it earlier. Threads may still be started
- * afterwards. Returns the number of threads it joined. Thread-safe. */
+/* Join every non-daemon thread the library started, except the caller,
+ * until none is left (also those started meanwhile). Called from a
+ * library thread, it also skips the library threads that are themselves
+ * inside ct_threading_shutdown (two such calls would otherwise wait for
+ * each other forever); called from main, a dummy or a foreign thread it
+ * skips none. Runs automatically at exit (atexit handler, registered at
+ * the first start or the first thread-local value; when main is the
+ * thread exiting, the handler first marks it finished, as Python's
+ * shutdown does, so threads joining it are released); call it yourself to
+ * do it earlier. Threads may still be started afterwards. Returns the
+ * number of threads it joined. Thread-safe. */
 CT_API int ct_threading_shutdown(void);
 
 /* ------------------------------------------------------------------------

@@ -215,11 +215,16 @@ ct_thread *ct_thread_main(void) {
 /* ------------------------------------------------------------------- exit */
 
 int ct_threading_shutdown(void) {
-    /* Two threads joining each other here would wait forever: each skips
-     * the threads that are themselves in here (seq_cst: of two entering
-     * at once, at least one sees the other's flag). */
+    /* Two library threads joining each other here would wait forever: a
+     * library thread flags itself and skips the flagged ones (seq_cst: of
+     * two entering at once, at least one sees the other's flag). Main,
+     * dummies and foreign threads are never joined here, so nobody can
+     * wait for them: they skip nobody, and the exit path (main's atexit
+     * handler) joins every non-daemon thread, flagged or not. */
     ct_thread *self = ct__self;
-    if (self)
+    bool joinable =
+        self && (self->kind == KIND_THREAD || self->kind == KIND_TIMER);
+    if (joinable)
         atomic_store(&self->in_shutdown, true);
     int joined = 0;
     for (;;) {
@@ -229,7 +234,7 @@ int ct_threading_shutdown(void) {
             if ((t->kind == KIND_THREAD || t->kind == KIND_TIMER) &&
                 t != self &&
                 !atomic_load_explicit(&t->daemon, memory_order_relaxed) &&
-                !atomic_load(&t->in_shutdown)) {
+                !(joinable && atomic_load(&t->in_shutdown))) {
                 found = ct_thread_ref(t);
                 break;
             }
@@ -241,7 +246,7 @@ int ct_threading_shutdown(void) {
         ct_thread_free(found);
         joined++;
     }
-    if (self)
+    if (joinable)
         atomic_store(&self->in_shutdown, false);
     return joined;
 }

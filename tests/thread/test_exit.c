@@ -278,7 +278,44 @@ static int scenario_concurrent_shutdown_calls(void) {
     return 0;
 }
 
+/* A non-daemon thread still inside its own ct_threading_shutdown when
+ * main exits is joined all the same (main skips nobody). */
+static _Atomic uint32_t inner_go;
+
+static int inner_worker(void *arg) {
+    (void)arg;
+    while (atomic_load(&inner_go) == 0)
+        ct_park_wait(&inner_go, 0, NULL, 0);
+    return 0;
+}
+
+static int shutdown_then_work(void *arg) {
+    (void)arg;
+    ct_threading_shutdown(); /* waits for inner_worker */
+    ct_sleep(0.05);          /* still working when main's handler scans */
+    say("shutdown caller: done\n");
+    return 0;
+}
+
+static void open_inner(void) {
+    say("main: exiting\n");
+    atomic_store(&inner_go, 1);
+    ct_park_wake(&inner_go, CT_PARK_ALL, 0);
+}
+
+static int scenario_exit_joins_thread_in_shutdown(void) {
+    ct_thread *w = ct_thread_new(inner_worker, NULL);
+    ct_thread_start(w);
+    ct_thread_free(w);
+    ct_thread *s = ct_thread_new(shutdown_then_work, NULL);
+    ct_thread_start(s);
+    ct_thread_free(s);
+    atexit(open_inner);
+    return 0;
+}
+
 static const child_scenario scenarios[] = {
+    {"exit_joins_thread_in_shutdown", scenario_exit_joins_thread_in_shutdown},
     {"concurrent_shutdown_calls", scenario_concurrent_shutdown_calls},
     {"main_locals_without_threads", scenario_main_locals_without_threads},
     {"join_main_at_exit", scenario_join_main_at_exit},
@@ -403,6 +440,14 @@ static void test_concurrent_shutdown_calls_do_not_deadlock(void **state) {
     assert_non_null(strstr(r.out, "both returned, joined "));
 }
 
+static void test_exit_joins_a_thread_inside_shutdown(void **state) {
+    (void)state;
+    assert_int_equal(run_child("exit_joins_thread_in_shutdown", &r, 30), 0);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "main: exiting\n"));
+    assert_non_null(strstr(r.out, "shutdown caller: done\n"));
+}
+
 int main(int argc, char **argv) {
     int status;
     if (child_main(argc, argv, scenarios, &status))
@@ -420,6 +465,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_main_locals_destroyed_without_any_thread),
         cmocka_unit_test(test_thread_joining_main_is_released_at_exit),
         cmocka_unit_test(test_concurrent_shutdown_calls_do_not_deadlock),
+        cmocka_unit_test(test_exit_joins_a_thread_inside_shutdown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
