@@ -294,7 +294,9 @@ CT_API long ct_thread_set_stack_size(long size);
  * code, with the exception and the (borrowed) thread. Return 0, or a
  * negative code if the hook itself failed: the library then prints
  * "Exception in threading.excepthook:" and the hook's exception to stderr
- * and never calls the hook for its own failure. */
+ * and never calls the hook for its own failure. `exc` is valid during
+ * the call only (copy it to keep it); `thread` is borrowed, alive while
+ * the hook runs. Hooks run concurrently when threads fail at once. */
 typedef int (*ct_excepthook_fn)(const ct_exception *exc, ct_thread *thread,
                                 void *ctx);
 
@@ -307,8 +309,9 @@ CT_API int ct_thread_set_excepthook(ct_excepthook_fn fn, void *ctx);
  * is not NULL. Thread-safe. */
 CT_API ct_excepthook_fn ct_thread_get_excepthook(void **ctx);
 
-/* The default hook (threading.__excepthook__): ct_exception_print(exc).
- * Returns 0. */
+/* The default hook (threading.__excepthook__): ct_exception_print(exc)
+ * ("Exception in thread NAME:" and "Type: message", one write to stderr).
+ * NULL exc prints nothing. Returns 0. Thread-safe; does not allocate. */
 CT_API int ct_thread_default_excepthook(const ct_exception *exc,
                                         ct_thread *thread, void *ctx);
 
@@ -325,6 +328,10 @@ CT_API int ct_thread_default_excepthook(const ct_exception *exc,
 CT_API int ct_timer_create(ct_thread **out, double interval, ct_thread_fn fn,
                            void *arg, const ct_thread_options *opts);
 
+/* Convenience form returning the timer or NULL (NaN interval, NULL fn,
+ * bad stack_size, out of memory); keyword options as ct_thread_new:
+ *     ct_thread *t = ct_timer_new(2.0, remind, user, .daemon = true);
+ * One reference for the caller (ct_thread_free). Thread-safe. */
 #define ct_timer_new(interval, fn, arg, ...)                                   \
     ct_timer_new_with(                                                         \
         (interval), (fn), (arg),                                               \
@@ -364,6 +371,9 @@ typedef struct ct_local_options {
  * CT_EINVAL for NULL out, CT_ENOMEM. Thread-safe. One allocation. */
 CT_API int ct_local_create(ct_local **out, const ct_local_options *opts);
 
+/* Convenience form returning the key or NULL (out of memory):
+ *     ct_local *l = ct_local_new(.init = make, .destructor = destroy);
+ * Released with ct_local_free. Thread-safe. */
 #define ct_local_new(...)                                                      \
     ct_local_new_with(&(const ct_local_options){__VA_ARGS__})
 CT_API ct_local *ct_local_new_with(const ct_local_options *opts);
@@ -375,9 +385,13 @@ CT_API ct_local *ct_local_new_with(const ct_local_options *opts);
  * this thread has used. */
 CT_API void *ct_local_get(ct_local *l);
 
-/* Replace the calling thread's value (the destructor runs on the old one
- * if it is non-NULL and different). Returns 0, CT_EINVAL for NULL `l`,
- * CT_ENOMEM if the per-thread slot could not be allocated. */
+/* Replace the calling thread's value (the destructor runs on the old one,
+ * in this call, if it is non-NULL and different; set NULL to destroy the
+ * value now, as `del local.x`). Returns 0, CT_EINVAL for NULL `l`,
+ * CT_ENOMEM if the per-thread slot could not be allocated (the first
+ * value of a key in a thread allocates one small cell). Thread-safe: only
+ * the calling thread's value is touched. The value stays the caller's;
+ * the library only hands it to the destructor. */
 CT_API int ct_local_set(ct_local *l, void *value);
 
 /* Release the key. The calling thread's value is destroyed now; values of
