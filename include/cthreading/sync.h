@@ -200,7 +200,7 @@ CT_API int ct_condition_notify_all(ct_condition *cond);
  * ---------------------------------------------------------------------- */
 
 typedef struct ct_semaphore {
-    _Atomic uint32_t value;   /* private: permits; sleepers park on it */
+    _Atomic uint32_t value;   /* private: permits | sleepers bit (31) */
     _Atomic uint32_t waiters; /* private: 2 x sleepers | CT_PSHARED */
 } ct_semaphore;
 
@@ -213,7 +213,8 @@ typedef struct ct_bounded_semaphore {
 #define CT_SEMAPHORE_MAX 0x3fffffff
 
 /* Static initialisers; `value` must be 0..CT_SEMAPHORE_MAX (a semaphore
- * initialised with a bad value answers CT_EINVAL to every call). */
+ * initialised with a value from -2^30 to -1 or above the maximum answers
+ * CT_EINVAL to every call). */
 #define CT_SEMAPHORE_INIT(value) {(uint32_t)(value), 0}
 #define CT_SEMAPHORE_INIT_PSHARED(value) {(uint32_t)(value), CT_PSHARED}
 #define CT_BOUNDED_SEMAPHORE_INIT(value)                                      \
@@ -245,6 +246,8 @@ CT_API int ct_semaphore_acquire(ct_semaphore *sem, double timeout);
  * value may exceed the initial one (as in Python). Returns 0, CT_EVALUE
  * for n < 1 (Python's ValueError) or a value that would exceed
  * CT_SEMAPHORE_MAX (nothing changes), CT_EINVAL for NULL/destroyed.
+ * Once the permits are visible it reads nothing more of `sem`: the
+ * thread that takes the permit may destroy and free it at once.
  * Memory order: release. Thread-safe; any thread may release. */
 CT_API int ct_semaphore_release(ct_semaphore *sem, int n);
 

@@ -2,27 +2,41 @@
  *
  * Two 32-bit words, 8 bytes:
  *
- *   value    the number of permits, 0..CT_SEMAPHORE_MAX. Sleepers park on
- *            this word with expected value 0. DEAD (all ones, above MAX)
- *            marks a destroyed semaphore: every call answers CT_EINVAL.
+ *   value    bits 0..30: the number of permits, 0..CT_SEMAPHORE_MAX;
+ *            bit 31 SLEEPERS: a thread may sleep on `value` (set by the
+ *            sleepers, cleared by the last one to leave the slow path).
+ *            Sleepers park on this word. DEAD (all ones, a count above
+ *            MAX) marks a destroyed semaphore: every call answers
+ *            CT_EINVAL.
  *   waiters  bit 0: CT_PSHARED (fixed at init);
  *            bits 1..31: the number of threads in the slow path that may
  *            sleep (each adds 2 before its first look, removes 2 on leaving).
  *
- *   acquire:  value v > 0 --CAS v -> v-1 (acquire)--> got it
- *             value 0     --spin a little, then waiters += 2, re-read
- *                           value, park(&value, 0)--> look again
- *   release:  value v     --CAS v -> v+n (seq_cst)--> if waiters >= 2:
- *                           wake n sleepers of &value
+ *   acquire:  count > 0 --CAS v -> v-1 (acquire, bit kept)--> got it
+ *             count 0   --spin a little, then waiters += 2, set SLEEPERS
+ *                         (CAS), park(&value, v|SLEEPERS)--> look again;
+ *                         on leaving: waiters -= 2, and the last one out
+ *                         clears SLEEPERS (then wakes everybody if a
+ *                         newcomer registered meanwhile: it may have
+ *                         parked on the word with the bit)
+ *   release:  v --CAS v -> v+n (release, bit kept)--> if v had SLEEPERS:
+ *                         wake n sleepers of &value
  *
- * No lost wake-up (a Dekker pair, both sides seq_cst): a waiter raises
- * `waiters` and then reads `value`; a releaser raises `value` and then
- * reads `waiters`. Either the waiter sees the permit, or the releaser sees
- * the waiter and wakes it; and the kernel sleeps only while value == 0.
+ * No lost wake-up: a sleeper parks only on a word that has SLEEPERS, and
+ * release() learns the bit from its own CAS, so one modification order
+ * decides: either release sees the bit and wakes, or the sleeper's CAS
+ * or the kernel's check sees the new count. The bit stays set while any
+ * thread is registered; clearing it is a Dekker pair (seq_cst on both
+ * sides): the last leaver clears the bit and then reads `waiters`, a
+ * newcomer raises `waiters` and then reads `value`, so either the
+ * newcomer sets the bit again itself or the leaver sees it and wakes it.
  * A woken waiter always re-reads `value` before leaving, even when its
  * deadline passed at the same moment, so a wake-up is never swallowed by
  * a thread that then times out with a permit lying unused.
  *
+ * After its CAS, release() reads nothing: the thread that takes the
+ * permit may destroy and free the semaphore at once (the futex wake on
+ * the address is harmless then: it wakes nobody, or spuriously).
  * Releasers wake only when someone may sleep: the uncontended hand-off is
  * one CAS on each side and no system call.
  */
@@ -30,8 +44,15 @@
 
 enum {
     DEAD = 0xffffffffu,
-    SLEEPER = 2 /* one unit of `waiters` */
+    SLEEPERS = 0x80000000u, /* in `value` */
+    COUNT = 0x7fffffffu,    /* the permits in `value` */
+    SLEEPER = 2             /* one unit of `waiters` */
 };
+
+/* Destroyed, or statically initialised with a bad value. */
+static inline bool unusable(uint32_t v) {
+    return (v & COUNT) > CT_SEMAPHORE_MAX;
+}
 
 /* ------------------------------------------------ adaptive spinning */
 
@@ -98,7 +119,7 @@ static int sem_destroy(ct_semaphore *sem) {
         return CT_EINVAL;
     /* relaxed: destroy racing with use is the caller's bug; this only
      * catches the visible misuse of destroying under sleepers */
-    if (atomic_load_explicit(&sem->value, memory_order_relaxed) == DEAD)
+    if (unusable(atomic_load_explicit(&sem->value, memory_order_relaxed)))
         return CT_EINVAL;
     if (atomic_load_explicit(&sem->waiters, memory_order_relaxed) >= SLEEPER)
         return CT_ESTATE;
@@ -112,8 +133,8 @@ static int sem_destroy(ct_semaphore *sem) {
 static inline int try_take(ct_semaphore *sem) {
     /* relaxed: the CAS below carries the acquire */
     uint32_t v = atomic_load_explicit(&sem->value, memory_order_relaxed);
-    while (v != 0) {
-        if (CT_UNLIKELY(v > CT_SEMAPHORE_MAX))
+    while (v & COUNT) {
+        if (CT_UNLIKELY(unusable(v)))
             return CT_EINVAL;
         if (atomic_compare_exchange_weak_explicit(&sem->value, &v, v - 1,
                                                   memory_order_acquire,
@@ -123,11 +144,34 @@ static inline int try_take(ct_semaphore *sem) {
     return CT_ETIMEDOUT;
 }
 
+/* Leave the slow path; the last one out clears SLEEPERS. */
+static void leave_slow(ct_semaphore *sem, int flags) {
+    /* seq_cst: orders this decrement before the read of `value` below */
+    uint32_t w = atomic_fetch_sub_explicit(&sem->waiters, SLEEPER,
+                                           memory_order_seq_cst) -
+                 SLEEPER;
+    if (w >= SLEEPER)
+        return; /* others are registered: they keep the bit */
+    uint32_t v = atomic_load_explicit(&sem->value, memory_order_seq_cst);
+    while (v & SLEEPERS) {
+        /* seq_cst: first half of the Dekker pair with a newcomer's
+         * increment of `waiters` and read of `value` */
+        if (atomic_compare_exchange_weak_explicit(
+                &sem->value, &v, v & ~SLEEPERS, memory_order_seq_cst,
+                memory_order_seq_cst)) {
+            if (atomic_load_explicit(&sem->waiters, memory_order_seq_cst) >=
+                SLEEPER)
+                ct_park_wake(&sem->value, CT_PARK_ALL, flags);
+            return;
+        }
+    }
+}
+
 static CT_COLD int acquire_slow(ct_semaphore *sem, const ct_deadline *d) {
     for (uint32_t i = 0, n = ct__spin_budget(); i < n; i++) {
         ct_cpu_relax();
         /* relaxed: a hint; try_take re-reads with its own order */
-        if (atomic_load_explicit(&sem->value, memory_order_relaxed) != 0) {
+        if (atomic_load_explicit(&sem->value, memory_order_relaxed) & COUNT) {
             int rc = try_take(sem);
             if (rc != CT_ETIMEDOUT) {
                 ct__spin_result(true);
@@ -136,16 +180,16 @@ static CT_COLD int acquire_slow(ct_semaphore *sem, const ct_deadline *d) {
         }
     }
     ct__spin_result(false);
-    /* seq_cst: first half of the Dekker pair with release() */
+    /* seq_cst: second half of the Dekker pair in leave_slow() */
     uint32_t w =
         atomic_fetch_add_explicit(&sem->waiters, SLEEPER, memory_order_seq_cst);
-    int flags = ct__park_flags(w) | CT_PARK_NOSPIN;
+    int pflags = ct__park_flags(w);
     bool timed_out = false;
     int rc;
     for (;;) {
-        /* seq_cst: second half of the Dekker pair */
+        /* seq_cst: the Dekker pair's read */
         uint32_t v = atomic_load_explicit(&sem->value, memory_order_seq_cst);
-        if (v != 0) {
+        if (v & COUNT) {
             rc = try_take(sem);
             if (rc != CT_ETIMEDOUT)
                 break;
@@ -155,11 +199,20 @@ static CT_COLD int acquire_slow(ct_semaphore *sem, const ct_deadline *d) {
             rc = CT_ETIMEDOUT;
             break;
         }
-        if (ct_park_wait(&sem->value, 0, d, flags) == CT_ETIMEDOUT)
+        if (!(v & SLEEPERS)) {
+            /* relaxed: the bit shares the word with the count, whose
+             * modification order alone decides who sees whom */
+            if (!atomic_compare_exchange_strong_explicit(
+                    &sem->value, &v, v | SLEEPERS, memory_order_relaxed,
+                    memory_order_relaxed))
+                continue;
+            v |= SLEEPERS;
+        }
+        if (ct_park_wait(&sem->value, v, d, pflags | CT_PARK_NOSPIN) ==
+            CT_ETIMEDOUT)
             timed_out = true; /* look at `value` once more, then leave */
     }
-    /* relaxed: only destroy() reads the count, and only as a check */
-    atomic_fetch_sub_explicit(&sem->waiters, SLEEPER, memory_order_relaxed);
+    leave_slow(sem, pflags);
     return rc;
 }
 
@@ -182,21 +235,24 @@ static int sem_release(ct_semaphore *sem, int n, uint32_t limit) {
         return CT_EINVAL;
     if (n < 1)
         return CT_EVALUE;
+    /* relaxed: only the CT_PSHARED bit is used, fixed at init; read
+     * before the CAS, after which the semaphore may be gone */
+    int flags = ct__park_flags(
+        atomic_load_explicit(&sem->waiters, memory_order_relaxed));
     /* relaxed: the CAS below carries the order */
     uint32_t v = atomic_load_explicit(&sem->value, memory_order_relaxed);
     do {
-        if (v > CT_SEMAPHORE_MAX)
+        if (unusable(v))
             return CT_EINVAL;
-        if ((uint32_t)n > limit - v)
+        if ((uint32_t)n > limit - (v & COUNT))
             return CT_EVALUE;
-        /* seq_cst: releases the permits and orders the read of `waiters`
-         * after it (Dekker pair with acquire_slow) */
+        /* release: publishes the releaser's writes with the permits; the
+         * SLEEPERS bit comes from this same RMW */
     } while (!atomic_compare_exchange_weak_explicit(
-        &sem->value, &v, v + (uint32_t)n, memory_order_seq_cst,
+        &sem->value, &v, v + (uint32_t)n, memory_order_release,
         memory_order_relaxed));
-    uint32_t w = atomic_load_explicit(&sem->waiters, memory_order_seq_cst);
-    if (w >= SLEEPER)
-        ct_park_wake(&sem->value, n, ct__park_flags(w));
+    if (v & SLEEPERS)
+        ct_park_wake(&sem->value, n, flags);
     return 0;
 }
 
@@ -205,7 +261,7 @@ static int sem_value(const ct_semaphore *sem) {
         return CT_EINVAL;
     /* relaxed: a snapshot, stale the moment it is read */
     uint32_t v = atomic_load_explicit(&sem->value, memory_order_relaxed);
-    return v > CT_SEMAPHORE_MAX ? CT_EINVAL : (int)v;
+    return unusable(v) ? CT_EINVAL : (int)(v & COUNT);
 }
 
 /* ---------------------------------------------------------------- public */

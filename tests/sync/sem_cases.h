@@ -350,6 +350,30 @@ static void test_destroy_with_waiters_is_estate(void **state) {
     sem_free(s);
 }
 
+/* Not in lock_tests (Python frees nothing by hand): the thread whose
+ * acquire took the permit may destroy and free the semaphore at once,
+ * while the releaser is still returning (POSIX's rule for sem_post, cf.
+ * glibc bug 12674). So release() must not touch the semaphore after its
+ * permit is visible; TSan reports it if it does (an unordered read racing
+ * with free). */
+static void *late_releaser(void *p) {
+    assert_int_equal(K.release(p, 1), 0);
+    return NULL;
+}
+
+static void test_acquirer_may_free_while_releaser_returns(void **state) {
+    (void)state;
+    for (int i = 0; i < 300; i++) {
+        void *s = sem_new(1);
+        assert_int_equal(K.acquire(s, 0), 0); /* room for a bounded one */
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, late_releaser, s), 0);
+        assert_int_equal(K.acquire(s, CT_FOREVER), 0);
+        sem_free(s);
+        pthread_join(t, NULL);
+    }
+}
+
 /* Timed waiters racing with releases: every released permit is taken by
  * exactly one acquirer, none lost when a woken waiter's time runs out. */
 enum { TW_THREADS = 4 };
@@ -402,6 +426,7 @@ static void timed_waiters_case(int total, int burst) {
         cmocka_unit_test(test_negative_timeout_times_out_at_once),             \
         cmocka_unit_test(test_default_value_blocks_second_acquirer),           \
         cmocka_unit_test(test_bad_inputs),                                     \
-        cmocka_unit_test(test_destroy_with_waiters_is_estate)
+        cmocka_unit_test(test_destroy_with_waiters_is_estate),                 \
+        cmocka_unit_test(test_acquirer_may_free_while_releaser_returns)
 
 #endif
