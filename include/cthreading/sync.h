@@ -373,7 +373,10 @@ CT_API int ct_barrier_init_opt(ct_barrier *b, int parties,
 /* Check no thread is inside and make the barrier unusable (every later
  * call returns CT_EINVAL) until re-initialised. Returns 0, CT_EINVAL for
  * NULL or already destroyed, CT_ESTATE if threads wait in it or are still
- * leaving it (nothing changes). A broken barrier may be destroyed. */
+ * leaving it after a reset (nothing changes). A broken barrier may be
+ * destroyed. It cannot see the released waiters of the last round that
+ * have not returned yet: destroy (or free) only once every party's
+ * wait() has returned, not merely your own. */
 CT_API int ct_barrier_destroy(ct_barrier *b);
 
 /* Wait for all parties, with the barrier's default timeout.

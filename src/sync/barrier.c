@@ -18,7 +18,9 @@
  *                                                  round r remembered
  *            RESETTING, or FILLING with count == parties (the action is
  *            running): park until phase/round change (Python's _enter,
- *            no timeout); BROKEN: CT_EBROKEN without entering
+ *            no timeout); BROKEN: CT_EBROKEN without entering;
+ *            timeout <= 0 and not the last arrival: FILLING|c --> BROKEN|c
+ *            in one step (Python breaks it before releasing its lock)
  *   last arrival (index parties-1) runs the action while the state reads
  *            FILLING|parties, which every other thread treats as "the
  *            barrier's lock is held"; then
@@ -112,6 +114,10 @@ static inline bool same(ct_barrier *b, uint64_t w, memory_order mo) {
 /* Sleep until the phase or round differs from `w`'s or `d` (NULL: none)
  * passes. Returns 0 (look again) or CT_ETIMEDOUT. */
 static int wait_change(ct_barrier *b, uint64_t w, const ct_deadline *d) {
+    /* An expired deadline (timeout 0 or negative) must not spin: Python
+     * checks it once under the lock, where no partner can arrive. */
+    if (d && ct_deadline_expired(d))
+        return CT_ETIMEDOUT;
     for (uint32_t i = 0, n = ct__spin_budget(); i < n; i++) {
         /* relaxed: a hint; the caller re-reads with acquire */
         if (!same(b, w, memory_order_relaxed)) {
@@ -216,7 +222,11 @@ static bool usable(const ct_barrier *b) {
     return b && b->parties >= 1 && b->parties <= CT_BARRIER_MAX_PARTIES;
 }
 
-static int barrier_wait(ct_barrier *b, const ct_deadline *d) {
+/* `now`: the timeout was 0 or negative. Python then enters, finds the
+ * round incomplete and breaks it all under its lock, so no partner can
+ * arrive in between: here that is one CAS, FILLING|c -> BROKEN|c (the
+ * thread's arrival and leaving cancel out). */
+static int barrier_wait(ct_barrier *b, const ct_deadline *d, bool now) {
     if (!usable(b))
         return CT_EINVAL;
     uint32_t parties = b->parties;
@@ -226,6 +236,11 @@ static int barrier_wait(ct_barrier *b, const ct_deadline *d) {
         if (phase(w) == BROKEN)
             return CT_EBROKEN;
         if (phase(w) == FILLING && count(w) < parties) {
+            if (now && count(w) + 1 < parties) {
+                if (transition(b, &w, w | BROKEN))
+                    return CT_EBROKEN;
+                continue;
+            }
             /* acq_rel: publishes this thread's work to the last arrival */
             if (atomic_compare_exchange_weak_explicit(&b->state, &w, w + ONE,
                                                       memory_order_acq_rel,
@@ -292,7 +307,7 @@ int ct_barrier_wait_timeout(ct_barrier *b, double timeout) {
     int rc = ct_deadline_init(&d, timeout, CT_NEG_EXPIRED);
     if (rc)
         return rc;
-    return barrier_wait(b, &d);
+    return barrier_wait(b, &d, timeout <= 0);
 }
 
 /* Apply `to(w)` once no action runs; bump on a phase change. */

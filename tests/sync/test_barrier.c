@@ -440,6 +440,55 @@ static void test_negative_timeout_breaks_at_once(void **state) {
     assert_true(ct_barrier_broken(&b));
 }
 
+/* The same with a partner arriving at about the same moment. Python
+ * checks a zero timeout once, holding the barrier's lock, so the waiter
+ * that arrives first (index 0) with timeout 0 always breaks the barrier:
+ * it can never be released with index 0. Either it came second (index 1,
+ * it completes the round) or it broke the barrier. */
+struct zero_race {
+    ct_barrier b;
+    atomic_int go, done, partner_rc;
+    int iters;
+};
+
+static void *zero_race_partner(void *p) {
+    struct zero_race *z = p;
+    for (int i = 1; i <= z->iters; i++) {
+        while (atomic_load(&z->go) < i)
+            sched_yield();
+        atomic_store(&z->partner_rc, ct_barrier_wait(&z->b));
+        atomic_store(&z->done, i);
+    }
+    return NULL;
+}
+
+static void test_zero_timeout_first_arrival_always_breaks(void **state) {
+    (void)state;
+    static struct zero_race z = {.b = CT_BARRIER_INIT(2)};
+    z.iters = (int)ct_stress_iters(2000);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, zero_race_partner, &z), 0);
+    int broke = 0, completed = 0;
+    for (int i = 1; i <= z.iters; i++) {
+        assert_int_equal(ct_barrier_reset(&z.b), 0);
+        atomic_store(&z.go, i);
+        int rc = ct_barrier_wait_timeout(&z.b, 0);
+        while (atomic_load(&z.done) < i)
+            sched_yield();
+        int prc = atomic_load(&z.partner_rc);
+        if (rc == 1) {
+            assert_int_equal(prc, 0);
+            completed++;
+        } else {
+            assert_int_equal(rc, CT_EBROKEN); /* never index 0 */
+            assert_int_equal(prc, CT_EBROKEN);
+            broke++;
+        }
+    }
+    pthread_join(t, NULL);
+    assert_int_equal(broke + completed, z.iters);
+}
+
 /* Python runs the action holding the barrier's lock: a waiter whose time
  * runs out meanwhile waits for it, then sees the round released (its
  * wait_for predicate is true) and does not break the barrier. */
@@ -623,6 +672,7 @@ int main(void) {
         cmocka_unit_test(test_n_waiting_parties_and_broken),
         cmocka_unit_test(test_failing_action_breaks_barrier),
         cmocka_unit_test(test_negative_timeout_breaks_at_once),
+        cmocka_unit_test(test_zero_timeout_first_arrival_always_breaks),
         cmocka_unit_test(test_timeout_during_action_does_not_break),
         cmocka_unit_test(test_abort_waits_for_running_action),
         cmocka_unit_test(test_bad_inputs),
