@@ -41,8 +41,11 @@ want libcmocka-dev pkg-config --exists cmocka
 # libclang-rt-14-dev, only recommended by clang on Debian 12.
 want libclang-rt-14-dev links clang -fsanitize=address,undefined
 want libtsan2 links gcc -fsanitize=thread
+# CPython's own test suites (lock_tests.py, test_queue.py) run against the
+# library through tests/conformance: Debian ships them separately.
+want python3 has python3
+want libpython3.11-testsuite /usr/bin/python3 -c 'import test.lock_tests'
 if [ "$what" = bench ]; then
-    want python3 has python3
     want g++ has g++
     want libglib2.0-dev pkg-config --exists glib-2.0
     want libtbb-dev cxxhdr tbb/concurrent_queue.h
