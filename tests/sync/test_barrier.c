@@ -496,19 +496,27 @@ struct slow_action {
     ct_barrier b;
     atomic_int started, finished;
     atomic_int waiter_rc;
+    double waiter_deadline; /* written before the waiter arrives */
 };
+
+enum { WAITER_TIMEOUT_MS = 1000 };
 
 static int slow_action_fn(void *arg) {
     struct slow_action *s = arg;
     atomic_store(&s->started, 1);
-    ct_sleep(0.4); /* longer than the waiter's timeout: the scenario */
+    ct_sleep(0.4); /* the scenario: the action takes a while... */
+    /* ...and outlasts the waiter's timeout, however late it started */
+    while (ct_monotonic() < s->waiter_deadline + 0.1)
+        ct_sleep(0.05);
     atomic_store(&s->finished, 1);
     return 0;
 }
 
 static void *short_waiter(void *p) {
     struct slow_action *s = p;
-    atomic_store(&s->waiter_rc, ct_barrier_wait_timeout(&s->b, 0.1));
+    double t = WAITER_TIMEOUT_MS / 1000.0;
+    s->waiter_deadline = ct_monotonic() + t;
+    atomic_store(&s->waiter_rc, ct_barrier_wait_timeout(&s->b, t));
     return NULL;
 }
 
