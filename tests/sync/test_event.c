@@ -250,6 +250,30 @@ static void test_destroy_with_waiters_is_estate(void **state) {
     assert_int_equal(ct_event_wait(&ev, 0), CT_ETIMEDOUT);
 }
 
+/* Not in lock_tests (Python frees nothing by hand): a waiter released
+ * by set() may destroy and free the event at once, while the setter is
+ * still returning. So set() must not touch the event after the flag is
+ * visible (TSan reports a read racing with free if it does). */
+static void *late_setter(void *p) {
+    assert_int_equal(ct_event_set(p), 0);
+    return NULL;
+}
+
+static void test_waiter_may_free_while_setter_returns(void **state) {
+    (void)state;
+    for (int i = 0; i < 300; i++) {
+        ct_event *ev = malloc(sizeof *ev);
+        assert_non_null(ev);
+        assert_int_equal(ct_event_init(ev, 0), 0);
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, late_setter, ev), 0);
+        assert_int_equal(ct_event_wait(ev, CT_FOREVER), 0);
+        assert_int_equal(ct_event_destroy(ev), 0);
+        free(ev);
+        pthread_join(t, NULL);
+    }
+}
+
 /* ------------------------------------------------------------- stress */
 
 /* Ping-pong: two threads hand a turn back and forth through two events;
@@ -348,6 +372,7 @@ int main(void) {
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_sizes_and_initialisers),
         cmocka_unit_test(test_destroy_with_waiters_is_estate),
+        cmocka_unit_test(test_waiter_may_free_while_setter_returns),
         cmocka_unit_test(test_no_lost_wakeup_in_many_handoffs),
         cmocka_unit_test(test_quick_set_clear_reaches_every_waiter),
     };
