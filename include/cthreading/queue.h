@@ -28,10 +28,12 @@
  *
  * Timeouts (see core.h): double seconds; CT_FOREVER waits without limit;
  * 0 does not block (the _nowait forms); NaN is CT_EINVAL. A negative
- * timeout is CT_EVALUE for put and get (Python's ValueError "'timeout'
- * must be a non-negative number"; checked on every call, where Python
- * checks it only when the call would have to wait) and means "already
- * expired" for join. Deadlines run on CLOCK_MONOTONIC.
+ * timeout follows Python call by call: for get it is CT_EVALUE (Python's
+ * ValueError "'timeout' must be a non-negative number"), even with items
+ * queued, unless the queue is shut down and empty (CT_ESHUTDOWN); for put
+ * it is CT_ESHUTDOWN after a shutdown, else CT_EVALUE on a bounded queue,
+ * and ignored on an unbounded one (such a put never waits); for join it
+ * means "already expired". Deadlines run on CLOCK_MONOTONIC.
  *
  * Waiting: blocked getters and putters are woken one at a time in the
  * order they started waiting (FIFO); a put wakes at most one getter and a
@@ -108,9 +110,13 @@ CT_API ct_queue *ct_queue_new_opts(const ct_queue_options *opts);
 #define ct_queue_new(...) ct_queue_new_opts(&(ct_queue_options){__VA_ARGS__})
 
 /* Free the queue. Items still queued are passed to the destructor.
- * Returns 0 (also for NULL, which does nothing); CT_ESTATE (and frees nothing) when threads are blocked in put, get or
- * join of this queue - shut it down and let them leave first. No other
- * thread may use the queue during or after the call. */
+ * Returns 0 (also for NULL, which does nothing); CT_ESTATE (and frees
+ * nothing) when it sees threads blocked in put, get or join of this
+ * queue - shut it down and let them leave first. That check is a safety
+ * net, not a guarantee: a thread woken by the shutdown may still be on
+ * its way out, so join (or otherwise wait for) every thread that used
+ * the queue before freeing it. No other thread may use the queue during
+ * or after the call. Not thread-safe with any other call on `q`. */
 CT_API int ct_queue_free(ct_queue *q);
 
 /* Put `item` (a `void *` queue), waiting at most `timeout` seconds for a
@@ -118,8 +124,11 @@ CT_API int ct_queue_free(ct_queue *q);
  * Returns 0; CT_EFULL when the queue stayed full until the timeout (at
  * once for timeout 0); CT_ESHUTDOWN after ct_queue_shutdown(); CT_ENOMEM
  * when an unbounded queue could not grow (the item was not queued);
- * CT_EVALUE for a negative timeout; CT_EINVAL for NULL `q`, NaN, or a
- * by-value queue. Thread-safe. Increments the unfinished-task count.
+ * CT_EVALUE for a negative timeout on a bounded queue (see the top);
+ * CT_EINVAL for NULL `q`, NaN, or a by-value queue. Thread-safe. Never
+ * blocks on an unbounded queue (a SimpleQueue's put takes no lock at
+ * all); allocates only when an unbounded queue grows (in chunks), never
+ * on a bounded FIFO queue. Increments the unfinished-task count.
  * Memory order: everything the putter did before the put happens before
  * what the getter of this item does after its get. */
 CT_API int ct_queue_put(ct_queue *q, void *item, double timeout);
@@ -130,9 +139,14 @@ CT_API int ct_queue_put_nowait(ct_queue *q, void *item);
 /* Take the next item into `*out`, waiting at most `timeout` seconds for
  * one. Returns 0; CT_EEMPTY when none came before the timeout (at once
  * for timeout 0); CT_ESHUTDOWN once the queue is shut down and empty (or
- * was shut down with immediate); CT_EVALUE for a negative timeout;
- * CT_EINVAL for NULL `q` or `out`, NaN, or a by-value queue. `*out` is
- * written only on success. Thread-safe. Does not allocate. */
+ * was shut down with immediate); CT_EVALUE for a negative timeout (see
+ * the top); CT_EINVAL for NULL `q` or `out`, NaN, or a by-value queue.
+ * `*out` is written only on success. Thread-safe. Does not allocate.
+ * Memory order: acquire (pairs with the put of the item).
+ * On a bounded FIFO queue a get with timeout 0 may answer CT_EEMPTY while
+ * qsize() > 0 when the next item's put has claimed its slot but not yet
+ * finished copying (and a put CT_EFULL while a get is still copying
+ * out); a get that waits takes that item once it is published. */
 CT_API int ct_queue_get(ct_queue *q, void **out, double timeout);
 
 /* ct_queue_get(q, out, 0): Python's get_nowait. CT_EEMPTY when empty. */
@@ -184,10 +198,14 @@ CT_API long ct_queue_unfinished_tasks(const ct_queue *q);
  * CT_ESHUTDOWN; get returns the remaining items, then CT_ESHUTDOWN. With
  * `immediate`, the remaining items are discarded at once (each passed to
  * the destructor), the unfinished-task count is lowered by one per item
- * (not below 0), and join() callers re-check it. Every thread blocked in
- * put or get is woken. Calling it again is allowed (immediate still
- * discards). Returns 0; CT_EINVAL for NULL or a CT_QUEUE_SIMPLE queue
- * (Python's SimpleQueue has no shutdown). Thread-safe. */
+ * (not below 0), and join() callers re-check it (they return once it
+ * is 0; items already taken by get still need their task_done). Every
+ * thread blocked in put or get is woken. Once is_shutdown() answers true
+ * to any thread, every put that thread starts fails. Calling it again is
+ * allowed (immediate still discards). Returns 0; CT_EINVAL for NULL or a
+ * CT_QUEUE_SIMPLE queue (Python's SimpleQueue has no shutdown).
+ * Thread-safe; the destructor runs on the calling thread, before
+ * join() callers are released. */
 CT_API int ct_queue_shutdown(ct_queue *q, bool immediate);
 
 /* True once ct_queue_shutdown() was called (Python's is_shutdown); false

@@ -18,11 +18,12 @@
  * The done CAS, the puts and n_joinwait loads and the joiner's
  * n_joinwait++ are seq_cst, so a joiner either sees 0 or is woken.
  *
- * Shutdown: `shut` is set (seq_cst), then for the ring the shutdown bit
- * of enq (every later put fails at its CAS); an immediate shutdown then
- * discards the items; finally every waiter of both lists is woken under
- * mu. Waiters check `shut` under mu before linking themselves, so none
- * can link after the wake-all and sleep forever.
+ * Shutdown: for the ring, the shutdown bit of enq is set first (every
+ * later put fails at its CAS), then `shut` (seq_cst), so a thread that
+ * sees `shut` never sees a put succeed afterwards; an immediate shutdown
+ * then discards the items; finally every waiter of both lists is woken
+ * under mu. Waiters check `shut` under mu before linking themselves, so
+ * none can link after the wake-all and sleep forever.
  */
 #include "internal.h"
 
@@ -34,13 +35,30 @@ int ct__qdeadline(ct_deadline *dl, double timeout) {
     return ct_deadline_init(dl, timeout, CT_NEG_REJECT);
 }
 
-/* Validate a put/get timeout without reading the clock. */
-static inline int check_timeout(double timeout) {
+/* A put/get timeout that is NaN or negative (the caller's slow path).
+ * Python's order: ShutDown first; then ValueError where the call could
+ * block - every get (even with items queued), but a put only on a
+ * bounded queue (an unbounded put, and SimpleQueue.put, never wait and
+ * ignore the timeout). Returns the code, or 0 with *timeout set to 0
+ * for an unbounded put. */
+static CT_COLD int bad_put_timeout(const ct_queue *q, double *timeout) {
+    if (isnan(*timeout))
+        return CT_EINVAL;
+    if (atomic_load_explicit(&q->shut, memory_order_seq_cst))
+        return CT_ESHUTDOWN;
+    if (q->maxsize > 0)
+        return CT_EVALUE;
+    *timeout = 0;
+    return 0;
+}
+
+static CT_COLD int bad_get_timeout(const ct_queue *q, double timeout) {
     if (isnan(timeout))
         return CT_EINVAL;
-    if (timeout < 0)
-        return CT_EVALUE;
-    return 0;
+    if (atomic_load_explicit(&q->shut, memory_order_seq_cst) &&
+        ct_queue_qsize(q) == 0)
+        return CT_ESHUTDOWN;
+    return CT_EVALUE;
 }
 
 void ct__qdestroy_item(ct_queue *q, void *stored) {
@@ -186,9 +204,11 @@ int ct_queue_free(ct_queue *q) {
 }
 
 static int put(ct_queue *q, const void *src, double timeout) {
-    int r = check_timeout(timeout);
-    if (CT_UNLIKELY(r))
-        return r;
+    if (CT_UNLIKELY(!(timeout >= 0))) { /* NaN or negative */
+        int r = bad_put_timeout(q, &timeout);
+        if (r)
+            return r;
+    }
     if (q->is_ring)
         return ct__ring_put(q, src, timeout);
     if (q->kind == CT_QUEUE_SIMPLE)
@@ -197,9 +217,8 @@ static int put(ct_queue *q, const void *src, double timeout) {
 }
 
 static int get(ct_queue *q, void *dst, double timeout) {
-    int r = check_timeout(timeout);
-    if (CT_UNLIKELY(r))
-        return r;
+    if (CT_UNLIKELY(!(timeout >= 0))) /* NaN or negative */
+        return bad_get_timeout(q, timeout);
     if (q->is_ring)
         return ct__ring_get(q, dst, timeout);
     if (q->kind == CT_QUEUE_SIMPLE)
@@ -308,13 +327,16 @@ int ct_queue_shutdown(ct_queue *q, bool immediate) {
         return CT_EINVAL;
     unsigned char *b = NULL;
     size_t first = 0, n = 0, cap = 0;
-    atomic_store_explicit(&q->shut, true, memory_order_seq_cst);
     if (q->is_ring) {
+        /* The bit first: whoever sees `shut` (is_shutdown, a get that
+         * found the ring empty) must find every later put failing. */
         atomic_fetch_or_explicit(&q->enq, CT__QSHUT, memory_order_seq_cst);
+        atomic_store_explicit(&q->shut, true, memory_order_seq_cst);
         if (immediate)
             ct__ring_drain(q); /* calls ct__qdiscarded */
         ct__qlock(&q->mu);
     } else {
+        atomic_store_explicit(&q->shut, true, memory_order_seq_cst);
         ct__qlock(&q->mu);
         if (immediate)
             b = ct__store_detach(q, &first, &n, &cap);

@@ -225,6 +225,40 @@ static void test_negative_timeout_is_value_error(void **s) {
     ct_queue_free(q);
 }
 
+/* Queue.put/get check, in this order: ShutDown, then a negative timeout
+ * (ValueError) where the call could block: put on a bounded queue only
+ * (an unbounded put never waits, so Python accepts any timeout), get
+ * always, even with items queued. */
+static void test_negative_timeout_follows_python_order(void **s) {
+    (void)s;
+    void *x;
+    ct_queue *q = mk(QUEUE_SIZE);
+    assert_int_equal(ct_queue_put(q, I(1), 0), 0);
+    assert_int_equal(ct_queue_get(q, &x, -1), CT_EVALUE); /* items queued */
+    assert_int_equal(ct_queue_put(q, I(2), -0.5), CT_EVALUE);
+    assert_int_equal(ct_queue_qsize(q), 1);
+    ct_queue_shutdown(q, false);
+    assert_int_equal(ct_queue_put(q, I(3), -1), CT_ESHUTDOWN);
+    assert_int_equal(ct_queue_get(q, &x, -1), CT_EVALUE); /* one left */
+    assert_int_equal(ct_queue_get(q, &x, 0), 0);
+    assert_int_equal(ct_queue_get(q, &x, -1), CT_ESHUTDOWN);
+    assert_int_equal(ct_queue_put(q, I(3), NAN), CT_EINVAL);
+    assert_int_equal(ct_queue_get(q, &x, NAN), CT_EINVAL);
+    ct_queue_free(q);
+
+    q = mk(0); /* unbounded: put ignores the timeout's sign */
+    assert_int_equal(ct_queue_put(q, I(4), -1), 0);
+    assert_int_equal(ct_queue_qsize(q), 1);
+    assert_int_equal(ct_queue_get(q, &x, -1), CT_EVALUE);
+    assert_int_equal(ct_queue_get(q, &x, 0), 0);
+    assert_ptr_equal(x, I(4));
+    assert_int_equal(ct_queue_unfinished_tasks(q), 1);
+    ct_queue_shutdown(q, true);
+    assert_int_equal(ct_queue_put(q, I(5), -1), CT_ESHUTDOWN);
+    assert_int_equal(ct_queue_get(q, &x, -1), CT_ESHUTDOWN);
+    ct_queue_free(q);
+}
+
 /* test_nowait */
 static void test_nowait(void **s) {
     (void)s;
@@ -523,6 +557,7 @@ static void test_each_allocation_failure_is_enomem_and_loses_nothing(
         cmocka_unit_test(test_join_times_out_with_unfinished_tasks),          \
         cmocka_unit_test(test_task_done_wakes_every_joiner),                  \
         cmocka_unit_test(test_negative_timeout_is_value_error),               \
+        cmocka_unit_test(test_negative_timeout_follows_python_order),         \
         cmocka_unit_test(test_nowait),                                        \
         cmocka_unit_test(test_full_queue_of_three),                           \
         cmocka_unit_test(test_by_value_items_are_copied),                     \

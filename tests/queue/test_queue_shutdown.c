@@ -450,6 +450,57 @@ static void test_shutdown_wakes_every_blocked_thread(void **s) {
     }
 }
 
+/* Python's shutdown sets is_shutdown and stops puts in one step (under
+ * the mutex): a thread that has seen is_shutdown() must see every put
+ * fail, and a get that reported CT_ESHUTDOWN (shut down and empty) must
+ * not be followed by a successful put. Races a shutdown against a thread
+ * that checks both on every round. */
+struct race {
+    ct_queue *q;
+    atomic_int started;
+    atomic_int late_puts; /* puts that succeeded after the fact */
+};
+
+static void *race_putter(void *p) {
+    struct race *r = p;
+    atomic_store(&r->started, 1);
+    void *x;
+    for (;;) {
+        bool seen = ct_queue_is_shutdown(r->q);
+        int rc = ct_queue_put_nowait(r->q, I(1));
+        if (rc == 0)
+            ct_queue_get_nowait(r->q, &x); /* keep room */
+        if (seen) {
+            if (rc != CT_ESHUTDOWN)
+                atomic_fetch_add(&r->late_puts, 1);
+            break;
+        }
+        if (ct_queue_get_nowait(r->q, &x) == CT_ESHUTDOWN) {
+            if (ct_queue_put_nowait(r->q, I(1)) != CT_ESHUTDOWN)
+                atomic_fetch_add(&r->late_puts, 1);
+            break;
+        }
+    }
+    return NULL;
+}
+
+static void test_shutdown_is_seen_and_stops_puts_at_once(void **s) {
+    (void)s;
+    long rounds = 300;
+    for (long i = 0; i < rounds; i++) {
+        struct race r = {.q = mk(2)};
+        pthread_t t = spawn(race_putter, &r);
+        while (!atomic_load(&r.started))
+            sched_yield();
+        for (int k = 0; k < (int)(i % 64); k++)
+            ct_cpu_relax();
+        ct_queue_shutdown(r.q, false);
+        join_thread(t);
+        assert_int_equal(atomic_load(&r.late_puts), 0);
+        assert_int_equal(ct_queue_free(r.q), 0);
+    }
+}
+
 static atomic_int destroyed;
 static void count_destroy(void *item) {
     (void)item;
@@ -499,6 +550,7 @@ static void test_shutdown_immediate_passes_items_to_destructor(void **s) {
         cmocka_unit_test(test_shutdown_get_task_done_join),                   \
         cmocka_unit_test(test_shutdown_pending_get),                          \
         cmocka_unit_test(test_shutdown_wakes_every_blocked_thread),           \
+        cmocka_unit_test(test_shutdown_is_seen_and_stops_puts_at_once),       \
         cmocka_unit_test(test_shutdown_immediate_passes_items_to_destructor)
 
 int main(void) {

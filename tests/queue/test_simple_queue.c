@@ -60,6 +60,9 @@ static void test_negative_timeout_is_value_error(void **s) {
     void *x;
     assert_int_equal(ct_queue_get(q, &x, -1), CT_EVALUE);
     assert_int_equal(ct_queue_get(q, &x, NAN), CT_EINVAL);
+    /* SimpleQueue.put ignores its timeout: it never blocks */
+    assert_int_equal(ct_queue_put(q, I(2), -1), 0);
+    assert_int_equal(ct_queue_qsize(q), 2);
     ct_queue_free(q);
 }
 
