@@ -134,9 +134,14 @@ int ct__ring_try_get(ct_queue *q, void *dst) {
 }
 
 long ct__ring_size(const ct_queue *q) {
-    /* deq first: enq only grows, so the difference is never negative */
-    uint64_t d = atomic_load_explicit(&q->deq, memory_order_acquire);
-    uint64_t e = atomic_load_explicit(&q->enq, memory_order_acquire) &
+    /* deq first: enq only grows, so the difference is never negative.
+     * seq_cst, not acquire: a woken waiter decides whether to pass the
+     * turn on from this size right after its seq_cst store of pend_*;
+     * an acquire load (LDAPR on Arm) could move before that store and
+     * miss the item or room of a put/get that skipped its wake-up
+     * because pend_* was set (see wake_if_waiting). Plain loads on x86. */
+    uint64_t d = atomic_load_explicit(&q->deq, memory_order_seq_cst);
+    uint64_t e = atomic_load_explicit(&q->enq, memory_order_seq_cst) &
                  ~CT__QSHUT;
     uint64_t n = e > d ? e - d : 0;
     return (long)(n > q->cap ? q->cap : n);
