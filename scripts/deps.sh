@@ -33,6 +33,7 @@ links() {
 want cmake has cmake
 want make has make
 want gcc has gcc
+want g++ has g++
 want clang has clang
 want pkg-config has pkg-config
 want libc6-dev hdr linux/futex.h
@@ -46,7 +47,6 @@ want libtsan2 links gcc -fsanitize=thread
 want python3 has python3
 want libpython3.11-testsuite /usr/bin/python3 -c 'import test.lock_tests'
 if [ "$what" = bench ]; then
-    want g++ has g++
     want libglib2.0-dev pkg-config --exists glib-2.0
     want libtbb-dev cxxhdr tbb/concurrent_queue.h
     want libconcurrentqueue-dev cxxhdr concurrentqueue/moodycamel/blockingconcurrentqueue.h

@@ -32,6 +32,12 @@ libs=$(PKG_CONFIG_PATH="$lib/pkgconfig" pkg-config --libs cthreading)
 cc "$src/tests/install/consumer.c" $cflags $libs -o "$tmp/pc_consumer"
 LD_LIBRARY_PATH="$lib" "$tmp/pc_consumer"
 
+# C++: the headers compile as C++17 and the library links from C++.
+# shellcheck disable=SC2086
+c++ -std=c++17 -Wall -Wextra -Werror -pthread \
+    "$src/tests/install/consumer.cpp" $cflags $libs -o "$tmp/cxx_consumer"
+LD_LIBRARY_PATH="$lib" "$tmp/cxx_consumer"
+
 # CMake package
 cmake -S "$src/tests/install" -B "$tmp/cm" -DCMAKE_PREFIX_PATH="$root" \
       >/dev/null

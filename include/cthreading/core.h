@@ -9,10 +9,22 @@
 
 #include <math.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* The atomic 32/64-bit words inside the library's structs and the
+ * parking calls. C++ sees std::atomic<T>, which has the same size,
+ * alignment and lock-free representation on every platform we support,
+ * so the headers can be included from C++ (the keyword-argument macros
+ * and CT_WITH use C99/C11 features and are C only). */
+#ifdef __cplusplus
+#include <atomic>
+#define CT_ATOMIC(T) std::atomic<T>
+#else
+#include <stdatomic.h>
+#define CT_ATOMIC(T) _Atomic(T)
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -238,14 +250,14 @@ enum {
  * After CT_ETIMEDOUT re-check the word: a wake-up may have raced with the
  * deadline, and a protocol that hands something over on wake must not
  * lose it. Thread-safe; does not allocate. */
-CT_API int ct_park_wait(_Atomic uint32_t *word, uint32_t expected,
+CT_API int ct_park_wait(CT_ATOMIC(uint32_t) *word, uint32_t expected,
                         const ct_deadline *deadline, int flags);
 
 /* Wake up to `n` threads parked on `word` (CT_PARK_ALL for all; n < 1 is
  * CT_EINVAL). `flags` must match the waiters' CT_PARK_SHARED bit.
  * Returns the number woken (>= 0), or CT_EINVAL for a NULL or misaligned
  * word, n < 1, unknown flags, or a word the kernel rejects. Thread-safe. */
-CT_API int ct_park_wake(_Atomic uint32_t *word, int32_t n, int flags);
+CT_API int ct_park_wake(CT_ATOMIC(uint32_t) *word, int32_t n, int flags);
 
 /* Wake up to `n_wake` waiters of `from`, and move up to `n_move` others so
  * they wait on `to` instead, provided `*from == expected` (else returns
@@ -254,9 +266,9 @@ CT_API int ct_park_wake(_Atomic uint32_t *word, int32_t n, int flags);
  * CT_EAGAIN as above, CT_EINVAL for a NULL or misaligned word, negative
  * counts, unknown flags or a word the kernel rejects. Both words must
  * share the CT_PARK_SHARED bit. Thread-safe. */
-CT_API int ct_park_requeue(_Atomic uint32_t *from, uint32_t expected,
+CT_API int ct_park_requeue(CT_ATOMIC(uint32_t) *from, uint32_t expected,
                            int32_t n_wake, int32_t n_move,
-                           _Atomic uint32_t *to, int flags);
+                           CT_ATOMIC(uint32_t) *to, int flags);
 
 /* A hint to the CPU inside a spin loop (PAUSE on x86). */
 CT_API void ct_cpu_relax(void);

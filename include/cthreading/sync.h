@@ -31,7 +31,7 @@ extern "C" {
  * ---------------------------------------------------------------------- */
 
 typedef struct ct_lock {
-    _Atomic uint32_t state; /* private: see src/sync/lock.c */
+    CT_ATOMIC(uint32_t) state; /* private: see src/sync/lock.c */
     uint32_t flags;         /* private: CT_PSHARED */
 } ct_lock;
 
@@ -74,7 +74,7 @@ CT_API bool ct_lock_locked(const ct_lock *lock);
 
 typedef struct ct_rlock {
     ct_lock lock;           /* private */
-    _Atomic uint32_t owner; /* private: owner's thread id, 0 if none */
+    CT_ATOMIC(uint32_t) owner; /* private: owner's thread id, 0 if none */
     uint32_t count;         /* private: recursion depth, owner-only */
 } ct_rlock;
 
@@ -124,9 +124,9 @@ typedef struct ct_condition {
     ct_rlock *rlock; /* private: user's RLock, or NULL for `own` */
     ct_rlock own;    /* private: the Condition's own RLock */
     struct ct__cond_waiter *head, *tail; /* private: FIFO of waiters */
-    _Atomic uint32_t seq;     /* private: shared mode: notify sequence */
-    _Atomic uint32_t nwait;   /* private: waiters not yet notified */
-    _Atomic uint32_t nsignal; /* private: notified, not yet returned */
+    CT_ATOMIC(uint32_t) seq;     /* private: shared mode: notify sequence */
+    CT_ATOMIC(uint32_t) nwait;   /* private: waiters not yet notified */
+    CT_ATOMIC(uint32_t) nsignal; /* private: notified, not yet returned */
     uint32_t flags;           /* private: CT_PSHARED */
 } ct_condition;
 
@@ -200,8 +200,8 @@ CT_API int ct_condition_notify_all(ct_condition *cond);
  * ---------------------------------------------------------------------- */
 
 typedef struct ct_semaphore {
-    _Atomic uint32_t value;   /* private: permits | sleepers bit (31) */
-    _Atomic uint32_t waiters; /* private: 2 x sleepers | CT_PSHARED */
+    CT_ATOMIC(uint32_t) value;   /* private: permits | sleepers bit (31) */
+    CT_ATOMIC(uint32_t) waiters; /* private: 2 x sleepers | CT_PSHARED */
 } ct_semaphore;
 
 typedef struct ct_bounded_semaphore {
@@ -273,8 +273,8 @@ CT_API int ct_bounded_semaphore_value(const ct_bounded_semaphore *sem);
  * ---------------------------------------------------------------------- */
 
 typedef struct ct_event {
-    _Atomic uint32_t state; /* private: set bit, sleepers bit, generation */
-    _Atomic uint32_t aux;   /* private: CT_PSHARED, destroyed, waiters */
+    CT_ATOMIC(uint32_t) state; /* private: set bit, sleepers bit, generation */
+    CT_ATOMIC(uint32_t) aux;   /* private: CT_PSHARED, destroyed, waiters */
 } ct_event;
 
 #define CT_EVENT_INIT {0, 0}
@@ -339,8 +339,8 @@ typedef struct ct_barrier_options {
 } ct_barrier_options;
 
 typedef struct ct_barrier {
-    _Atomic uint64_t state;   /* private: phase | count << 2 | round << 32 */
-    _Atomic uint32_t seq;     /* private: wake sequence | sleepers bit */
+    CT_ATOMIC(uint64_t) state;   /* private: phase | count << 2 | round << 32 */
+    CT_ATOMIC(uint32_t) seq;     /* private: wake sequence | sleepers bit */
     uint32_t parties;         /* private: 0 once destroyed */
     uint32_t flags;           /* private: CT_PSHARED */
     int (*action)(void *arg); /* private */
@@ -424,7 +424,7 @@ CT_API int ct_barrier_parties(const ct_barrier *b);
  * ---------------------------------------------------------------------- */
 
 typedef struct ct_once {
-    _Atomic uint32_t state; /* private */
+    CT_ATOMIC(uint32_t) state; /* private */
 } ct_once;
 
 #define CT_ONCE_INIT {0}
