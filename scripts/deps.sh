@@ -49,7 +49,7 @@ want libpython3.11-testsuite /usr/bin/python3 -c 'import test.lock_tests'
 if [ "$what" = bench ]; then
     want libglib2.0-dev pkg-config --exists glib-2.0
     want libtbb-dev cxxhdr tbb/concurrent_queue.h
-    want libconcurrentqueue-dev cxxhdr concurrentqueue/moodycamel/blockingconcurrentqueue.h
+    want libconcurrentqueue-dev cxxhdr concurrentqueue/blockingconcurrentqueue.h
     want gnuplot-nox has gnuplot
 fi
 
