@@ -65,6 +65,26 @@ static inline void wait_joiners(ct_queue *q, uint32_t n) {
         sched_yield();
 }
 
+/* Wait until at least n waiters of `l` are asleep: past their last try
+ * after linking themselves (a ring waiter tries once more after linking,
+ * and could take an item ahead of older waiters until then). */
+static inline uint32_t qt_asleep(ct_queue *q, ct__qlist *l) {
+    uint32_t n = 0;
+    ct__qlock(&q->mu);
+    for (ct__qwaiter *w = l->head; w; w = w->next)
+        n += atomic_load(&w->state) == CT__QW_SLEEPING;
+    ct__qunlock(&q->mu);
+    return n;
+}
+static inline void wait_getters_asleep(ct_queue *q, uint32_t n) {
+    while (qt_asleep(q, &q->getters) < n)
+        sched_yield();
+}
+static inline void wait_putters_asleep(ct_queue *q, uint32_t n) {
+    while (qt_asleep(q, &q->putters) < n)
+        sched_yield();
+}
+
 /* A one-shot gate (Python's threading.Event "go"). */
 typedef struct {
     atomic_int open;

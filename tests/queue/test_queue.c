@@ -372,7 +372,7 @@ static void test_blocked_getters_are_woken_in_fifo_order(void **s) {
         for (int i = 0; i < 4; i++) {
             c[i] = (struct call){.q = q, .timeout = CT_FOREVER};
             t[i] = spawn(do_get, &c[i]);
-            wait_getters(q, (uint32_t)i + 1);
+            wait_getters_asleep(q, (uint32_t)i + 1);
         }
         for (int i = 0; i < 4; i++) {
             ct_queue_put(q, I(i + 10), CT_FOREVER);
@@ -389,43 +389,59 @@ static void test_blocked_getters_are_woken_in_fifo_order(void **s) {
     }
 }
 
+/* maxsize 1 is the store; 2 the ring (FIFO). Items rise, so a priority
+ * queue hands them out in the same order; a LIFO queue of 2 would not. */
 static void test_blocked_putters_are_woken_in_fifo_order(void **s) {
     (void)s;
-    ct_queue *q = mk(1);
-    ct_queue_put(q, I(0), CT_FOREVER);
-    struct call c[3];
-    pthread_t t[3];
-    for (int i = 0; i < 3; i++) {
-        c[i] = (struct call){.q = q, .item = I(i + 1), .timeout = CT_FOREVER};
-        t[i] = spawn(do_put, &c[i]);
-        wait_putters(q, (uint32_t)i + 1);
-    }
-    for (int i = 0; i <= 3; i++) {
-        void *x;
-        assert_int_equal(ct_queue_get(q, &x, CT_FOREVER), 0);
-        assert_ptr_equal(x, I(i)); /* putters got in in their order */
-        if (i < 3) {
-            join_thread(t[i]);
-            assert_int_equal(c[i].rc, 0);
-            while (ct_queue_qsize(q) != 1)
-                sched_yield();
+    long top = qt_kind == CT_QUEUE_LIFO ? 1 : 2;
+    for (long maxsize = 1; maxsize <= top; maxsize++) {
+        ct_queue *q = mk(maxsize);
+        for (long i = 0; i < maxsize; i++)
+            ct_queue_put(q, I(i), CT_FOREVER);
+        struct call c[3];
+        pthread_t t[3];
+        for (int i = 0; i < 3; i++) {
+            c[i] = (struct call){
+                .q = q, .item = I(maxsize + i), .timeout = CT_FOREVER};
+            t[i] = spawn(do_put, &c[i]);
+            wait_putters_asleep(q, (uint32_t)i + 1);
         }
+        for (int i = 0; i < maxsize + 3; i++) {
+            void *x;
+            assert_int_equal(ct_queue_get(q, &x, CT_FOREVER), 0);
+            assert_ptr_equal(x, I(i)); /* putters got in in their order */
+            if (i < 3) {
+                join_thread(t[i]);
+                assert_int_equal(c[i].rc, 0);
+                /* one get let exactly one putter in: the oldest */
+                for (int k = i + 1; k < 3; k++)
+                    assert_false(atomic_load(&c[k].done));
+                while (ct_queue_qsize(q) != maxsize)
+                    sched_yield();
+            }
+        }
+        ct_queue_free(q);
     }
-    ct_queue_free(q);
 }
 
+/* maxsize 1: the store; 2: the ring (FIFO). */
 static void test_timed_out_waiter_leaves_the_line(void **s) {
     (void)s;
-    ct_queue *q = mk(1);
-    void *x;
-    assert_int_equal(ct_queue_get(q, &x, 0.01), CT_EEMPTY);
-    assert_int_equal(atomic_load(&q->n_getwait), 0);
-    ct_queue_put(q, I(1), 0);
-    assert_int_equal(ct_queue_put(q, I(2), 0.01), CT_EFULL);
-    assert_int_equal(atomic_load(&q->n_putwait), 0);
-    assert_int_equal(ct_queue_get(q, &x, 0.01), 0);
-    assert_ptr_equal(x, I(1));
-    ct_queue_free(q);
+    for (long maxsize = 1; maxsize <= 2; maxsize++) {
+        ct_queue *q = mk(maxsize);
+        void *x;
+        assert_int_equal(ct_queue_get(q, &x, 0.01), CT_EEMPTY);
+        assert_int_equal(atomic_load(&q->n_getwait), 0);
+        for (long i = 0; i < maxsize; i++)
+            ct_queue_put(q, I(1), 0);
+        assert_int_equal(ct_queue_put(q, I(2), 0.01), CT_EFULL);
+        assert_int_equal(atomic_load(&q->n_putwait), 0);
+        assert_null(q->getters.head);
+        assert_null(q->putters.head);
+        assert_int_equal(ct_queue_get(q, &x, 0.01), 0);
+        assert_ptr_equal(x, I(1));
+        ct_queue_free(q);
+    }
 }
 
 static atomic_int destroyed;
