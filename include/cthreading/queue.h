@@ -38,8 +38,10 @@
  * Waiting: blocked getters and putters are woken one at a time in the
  * order they started waiting (FIFO); a put wakes at most one getter and a
  * get at most one putter. A woken thread may still find that a thread
- * that never waited took the item first (as in Python); it then waits
- * again at the head of the line.
+ * that never waited took the item first (as in Python), or, on a bounded
+ * FIFO queue, a thread still on its way to sleep (it tries once more
+ * after joining the line); the woken thread then waits again at the
+ * head of the line.
  *
  * Performance: a bounded FIFO queue (maxsize >= 2) is a lock-free ring
  * (one CAS per put or get, no allocation after creation); a SimpleQueue
