@@ -32,6 +32,14 @@ libs=$(PKG_CONFIG_PATH="$lib/pkgconfig" pkg-config --libs cthreading)
 cc "$src/tests/install/consumer.c" $cflags $libs -o "$tmp/pc_consumer"
 LD_LIBRARY_PATH="$lib" "$tmp/pc_consumer"
 
+# The README's example, as printed there, against the installed library.
+awk '/^```c$/{on=1; next} on && /^```$/{exit} on' "$src/README.md" \
+    > "$tmp/readme.c"
+# shellcheck disable=SC2086
+cc -std=gnu11 -Wall -Wextra -Werror "$tmp/readme.c" $cflags $libs \
+   -o "$tmp/readme"
+LD_LIBRARY_PATH="$lib" "$tmp/readme" | grep -qx 'counter = 400000'
+
 # C++: the headers compile as C++17 and the library links from C++.
 # shellcheck disable=SC2086
 c++ -std=c++17 -Wall -Wextra -Werror -pthread \
