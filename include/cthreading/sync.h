@@ -500,6 +500,10 @@ enum {
     CT__G_BSEM
 };
 
+/* Internal to CT_WITH (exported because the macro expands in user code):
+ * enter acquires `obj` of `kind` with CT_FOREVER and returns a guard whose
+ * `once` is 1 if it holds the object (0: NULL object or a failed acquire,
+ * and the block is skipped); exit releases it if held. Not for direct use. */
 CT_API ct__guard ct__guard_enter(void *obj, int kind);
 CT_API void ct__guard_exit(ct__guard *g);
 
