@@ -209,6 +209,7 @@ struct op {
     gate *go;
     bool expect_shutdown;
     atomic_int *ok;
+    atomic_int *shut; /* op_get: counts CT_ESHUTDOWN answers, if set */
 };
 
 static void *op_get(void *p) {
@@ -218,6 +219,8 @@ static void *op_get(void *p) {
     int r = ct_queue_get(o->q, &x, CT_FOREVER);
     if ((r == CT_ESHUTDOWN) == o->expect_shutdown)
         atomic_fetch_add(o->ok, 1);
+    if (r == CT_ESHUTDOWN && o->shut)
+        atomic_fetch_add(o->shut, 1);
     return NULL;
 }
 
@@ -255,7 +258,9 @@ static void shutdown_get(bool immediate) {
     ct_queue_put(q, I('Y'), CT_FOREVER);
     ct_queue_put(q, I('D'), CT_FOREVER);
     int n = immediate ? 2 : 3;
-    struct op got = {q, &go, false, &ok}, shut = {q, &go, true, &ok_shut};
+    atomic_int n_shut = 0;
+    struct op got = {q, &go, false, &ok, &n_shut},
+              shut = {q, &go, true, &ok_shut, NULL};
     pthread_t t[3];
     for (int i = 0; i < n; i++)
         t[i] = spawn(op_get, immediate ? &shut : &got);
@@ -266,7 +271,9 @@ static void shutdown_get(bool immediate) {
     if (immediate) {
         assert_int_equal(atomic_load(&ok_shut), 2);
     } else {
+        /* Python: sorted(results) == [False, True, True] */
         assert_int_equal(atomic_load(&ok), 2); /* two got an item */
+        assert_int_equal(atomic_load(&n_shut), 1); /* one got ShutDown */
     }
     ct_queue_free(q);
 }
@@ -288,7 +295,7 @@ static void shutdown_put(bool immediate) {
     atomic_int ok = 0;
     ct_queue_put(q, I('Y'), CT_FOREVER);
     ct_queue_put(q, I('D'), CT_FOREVER);
-    struct op o = {q, &go, true, &ok};
+    struct op o = {q, &go, true, &ok, NULL};
     pthread_t t[2] = {spawn(op_put, &o), spawn(op_put, &o)};
     ct_queue_shutdown(q, immediate);
     gate_open(&go);
@@ -314,7 +321,7 @@ static void shutdown_join(bool immediate) {
     gate go = {0};
     atomic_int ok = 0, res = 0;
     ct_queue_put(q, I('Y'), CT_FOREVER);
-    struct op j = {q, &go, false, &ok}, g = {q, &go, false, &res};
+    struct op j = {q, &go, false, &ok, NULL}, g = {q, &go, false, &res, NULL};
     pthread_t t[3];
     int n = 0;
     t[n++] = spawn(op_join, &j);
@@ -345,7 +352,7 @@ static void shutdown_put_join(bool immediate) {
     gate go = {0};
     atomic_int ok = 0;
     ct_queue_put(q, I('Y'), CT_FOREVER);
-    struct op p = {q, &go, true, &ok}, j = {q, &go, false, &ok};
+    struct op p = {q, &go, true, &ok, NULL}, j = {q, &go, false, &ok, NULL};
     pthread_t t[2] = {spawn(op_put, &p), spawn(op_join, &j)};
     assert_int_equal(ct_queue_unfinished_tasks(q), 1);
     ct_queue_shutdown(q, immediate);
@@ -383,7 +390,7 @@ static void test_shutdown_get_task_done_join(void **s) {
     ct_queue_put(q, I('Y'), CT_FOREVER);
     ct_queue_put(q, I('D'), CT_FOREVER);
     assert_int_equal(ct_queue_unfinished_tasks(q), ct_queue_qsize(q));
-    struct op o = {q, &go, false, &ok};
+    struct op o = {q, &go, false, &ok, NULL};
     pthread_t t[4] = {spawn(op_get_task_done, &o), spawn(op_get_task_done, &o),
                       spawn(op_join, &o), spawn(op_join, &o)};
     gate_open(&go);
@@ -401,7 +408,7 @@ static void test_shutdown_pending_get(void **s) {
         ct_queue *q = mk(maxsize);
         gate go = {1};
         atomic_int ok = 0;
-        struct op o = {q, &go, true, &ok};
+        struct op o = {q, &go, true, &ok, NULL};
         pthread_t t = spawn(op_get, &o);
         wait_getters(q, 1);
         ct_queue_shutdown(q, false);
@@ -420,7 +427,7 @@ static void test_shutdown_wakes_every_blocked_thread(void **s) {
             ct_queue *q = mk(maxsize);
             gate go = {1};
             atomic_int ok = 0;
-            struct op o = {q, &go, true, &ok};
+            struct op o = {q, &go, true, &ok, NULL};
             pthread_t t[3];
             for (int i = 0; i < 3; i++)
                 t[i] = spawn(op_get, &o);
@@ -434,7 +441,7 @@ static void test_shutdown_wakes_every_blocked_thread(void **s) {
         ct_queue *q = mk(2);
         gate go = {1};
         atomic_int ok = 0;
-        struct op o = {q, &go, true, &ok};
+        struct op o = {q, &go, true, &ok, NULL};
         ct_queue_put(q, I(1), 0);
         ct_queue_put(q, I(2), 0);
         pthread_t t[3];
