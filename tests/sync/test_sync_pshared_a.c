@@ -5,6 +5,7 @@
  * on stacks could not work: shared mode uses its sequence scheme); also
  * a CT_PSHARED once. No CPython counterpart (multiprocessing.Lock/RLock/
  * Condition wrap these).  CT_TEST_TIMEOUT 120 */
+#include "proc.h"
 #include "stress.h"
 #include "sync_a_util.h"
 
@@ -13,30 +14,6 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static void *shared_map(size_t size) {
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    assert_true(p != MAP_FAILED);
-    return p;
-}
-
-/* Fork a child running fn(arg); its exit status is fn's result (the
- * child reports through its status, never through cmocka). */
-static pid_t spawn(int (*fn)(void *), void *arg) {
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0)
-        _exit(fn(arg));
-    return pid;
-}
-
-static void expect_child_ok(pid_t pid) {
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-}
 
 /* ------------------------------------------------------------ Lock */
 
@@ -62,13 +39,13 @@ static int lock_incr(void *p) {
 /* Two processes increment one counter under a pshared Lock: exact. */
 static void test_pshared_lock_counter_is_exact(void **state) {
     (void)state;
-    struct counter *c = shared_map(sizeof *c);
+    struct counter *c = ct_test_shared_map(sizeof *c);
     assert_int_equal(ct_lock_init(&c->lock, CT_PSHARED), 0);
     c->iters = ct_stress_iters(50000);
-    pid_t a = spawn(lock_incr, c), b = spawn(lock_incr, c);
+    pid_t a = ct_test_spawn(lock_incr, c), b = ct_test_spawn(lock_incr, c);
     assert_int_equal(lock_incr(c), 0);
-    expect_child_ok(a);
-    expect_child_ok(b);
+    ct_test_expect_child_ok(a);
+    ct_test_expect_child_ok(b);
     assert_int_equal(c->value, 3 * c->iters);
     assert_false(ct_lock_locked(&c->lock));
     assert_int_equal(ct__lock_waiters(&c->lock), 0);
@@ -92,9 +69,9 @@ static int hold_lock_then_release_on_signal(void *p) {
 static void test_pshared_lock_timeout_and_wakeup_across_processes(
     void **state) {
     (void)state;
-    struct counter *c = shared_map(sizeof *c);
+    struct counter *c = ct_test_shared_map(sizeof *c);
     c->lock = (ct_lock)CT_LOCK_INIT_PSHARED;
-    pid_t child = spawn(hold_lock_then_release_on_signal, c);
+    pid_t child = ct_test_spawn(hold_lock_then_release_on_signal, c);
     double end = ct_monotonic() + 30;
     while (__atomic_load_n(&c->iters, __ATOMIC_ACQUIRE) != 1)
         assert_true(ct_monotonic() < end);
@@ -103,7 +80,7 @@ static void test_pshared_lock_timeout_and_wakeup_across_processes(
     assert_timeout(ct_monotonic() - t1, 0.2);
     __atomic_store_n(&c->iters, 2, __ATOMIC_RELEASE);
     assert_int_equal(ct_lock_acquire(&c->lock, 30.0), 0); /* woken */
-    expect_child_ok(child);
+    ct_test_expect_child_ok(child);
     assert_int_equal(ct_lock_release(&c->lock), 0);
     munmap(c, sizeof *c);
 }
@@ -138,17 +115,17 @@ static int rlock_not_owner(void *p) {
 
 static void test_pshared_rlock_counter_and_ownership(void **state) {
     (void)state;
-    struct counter *c = shared_map(sizeof *c);
+    struct counter *c = ct_test_shared_map(sizeof *c);
     assert_int_equal(ct_rlock_init(&c->rlock, CT_PSHARED), 0);
     c->iters = ct_stress_iters(20000);
-    pid_t a = spawn(rlock_incr, c);
+    pid_t a = ct_test_spawn(rlock_incr, c);
     assert_int_equal(rlock_incr(c), 0);
-    expect_child_ok(a);
+    ct_test_expect_child_ok(a);
     assert_int_equal(c->value, 2 * c->iters);
     assert_false(ct_rlock_locked(&c->rlock));
     /* ownership is per thread id, across processes */
     assert_int_equal(ct_rlock_acquire(&c->rlock, 0), 0);
-    expect_child_ok(spawn(rlock_not_owner, c));
+    ct_test_expect_child_ok(ct_test_spawn(rlock_not_owner, c));
     assert_int_equal(ct_rlock_release(&c->rlock), 0);
     munmap(c, sizeof *c);
 }
@@ -181,7 +158,7 @@ static int mb_produce(void *p) {
 }
 
 static void mailbox_between_processes(struct mailbox *m) {
-    pid_t child = spawn(mb_produce, m);
+    pid_t child = ct_test_spawn(mb_produce, m);
     for (long i = 1; i <= m->items; i++) {
         assert_int_equal(ct_condition_acquire(&m->cond, 30.0), 0);
         while (m->slot == 0)
@@ -192,7 +169,7 @@ static void mailbox_between_processes(struct mailbox *m) {
         assert_true(ct_condition_notify(&m->cond, 1) >= 0);
         assert_int_equal(ct_condition_release(&m->cond), 0);
     }
-    expect_child_ok(child);
+    ct_test_expect_child_ok(child);
     assert_int_equal(m->sum, m->items * (m->items + 1) / 2);
     assert_int_equal(atomic_load(&m->cond.nwait), 0);
     assert_int_equal(m->cond.nsignal, 0);
@@ -202,7 +179,7 @@ static void mailbox_between_processes(struct mailbox *m) {
  * item once, in order; a lost wake-up would hang (30 s timeouts). */
 static void test_pshared_condition_handoff_over_lock(void **state) {
     (void)state;
-    struct mailbox *m = shared_map(sizeof *m);
+    struct mailbox *m = ct_test_shared_map(sizeof *m);
     assert_int_equal(ct_lock_init(&m->lock, CT_PSHARED), 0);
     assert_int_equal(ct_condition_init(&m->cond, &m->lock, NULL, CT_PSHARED),
                      0);
@@ -214,7 +191,7 @@ static void test_pshared_condition_handoff_over_lock(void **state) {
 /* The same over the condition's own RLock, from the static initialiser. */
 static void test_pshared_condition_handoff_own_rlock(void **state) {
     (void)state;
-    struct mailbox *m = shared_map(sizeof *m);
+    struct mailbox *m = ct_test_shared_map(sizeof *m);
     m->cond = (ct_condition)CT_CONDITION_INIT_PSHARED;
     m->items = ct_stress_iters(5000);
     mailbox_between_processes(m);
@@ -244,11 +221,11 @@ static int gate_child(void *p) {
 /* notify_all wakes waiters in several processes at once */
 static void test_pshared_notify_all_wakes_every_process(void **state) {
     (void)state;
-    struct gate *g = shared_map(sizeof *g);
+    struct gate *g = ct_test_shared_map(sizeof *g);
     g->cond = (ct_condition)CT_CONDITION_INIT_PSHARED;
     pid_t kids[3];
     for (int i = 0; i < 3; i++)
-        kids[i] = spawn(gate_child, g);
+        kids[i] = ct_test_spawn(gate_child, g);
     double end = ct_monotonic() + 30;
     while (atomic_load(&g->cond.nwait) < 3)
         assert_true(ct_monotonic() < end);
@@ -257,7 +234,7 @@ static void test_pshared_notify_all_wakes_every_process(void **state) {
         assert_int_equal(ct_condition_notify_all(&g->cond), 3);
     }
     for (int i = 0; i < 3; i++)
-        expect_child_ok(kids[i]);
+        ct_test_expect_child_ok(kids[i]);
     assert_int_equal(atomic_load(&g->cond.nwait), 0);
     assert_int_equal(g->cond.nsignal, 0);
     munmap(g, sizeof *g);
@@ -290,15 +267,15 @@ static int transfer(void *p) {
 
 static void test_pshared_lock_ordering_between_processes(void **state) {
     (void)state;
-    struct bank *b = shared_map(sizeof *b);
+    struct bank *b = ct_test_shared_map(sizeof *b);
     for (int i = 0; i < 2; i++) {
         assert_int_equal(ct_lock_init(&b->lock[i], CT_PSHARED), 0);
         b->balance[i] = 500;
     }
     b->iters = ct_stress_iters(10000);
-    pid_t k1 = spawn(transfer, b), k2 = spawn(transfer, b);
-    expect_child_ok(k1);
-    expect_child_ok(k2);
+    pid_t k1 = ct_test_spawn(transfer, b), k2 = ct_test_spawn(transfer, b);
+    ct_test_expect_child_ok(k1);
+    ct_test_expect_child_ok(k2);
     assert_int_equal(b->balance[0] + b->balance[1], 1000);
     munmap(b, sizeof *b);
 }
@@ -371,9 +348,9 @@ static int once_child(void *p) {
 static void test_pshared_once_waits_and_retries_across_processes(
     void **state) {
     (void)state;
-    struct oshared *o = shared_map(sizeof *o);
+    struct oshared *o = ct_test_shared_map(sizeof *o);
     assert_int_equal(ct_once_init(&o->once, CT_PSHARED), 0);
-    pid_t child = o->child = spawn(once_child, o);
+    pid_t child = o->child = ct_test_spawn(once_child, o);
     assert_int_equal(ct_once_call(&o->once, parent_init_fails, o), CT_EVALUE);
     /* a hang shows as a child that does not exit: poll, never block */
     double end = ct_monotonic() + 30.0;

@@ -18,30 +18,8 @@
 
 #include <cmocka.h>
 
+#include "proc.h"
 #include "stress.h"
-
-static void *shared_map(size_t size) {
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    assert_true(p != MAP_FAILED);
-    return p;
-}
-
-/* Fork a child running fn(arg); the child's exit status is fn's result. */
-static pid_t spawn(int (*fn)(void *), void *arg) {
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0)
-        _exit(fn(arg));
-    return pid;
-}
-
-static void expect_child_ok(pid_t pid) {
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-}
 
 /* Wait (30 s at most) until `*word / unit >= n`: a peer counted as a
  * sleeper in the shared object (white box). */
@@ -77,11 +55,11 @@ static int sem_child(void *p) {
 
 static void test_pshared_semaphore_ping_pong(void **state) {
     (void)state;
-    struct sem_pp *g = shared_map(sizeof *g);
+    struct sem_pp *g = ct_test_shared_map(sizeof *g);
     assert_int_equal(ct_semaphore_init(&g->ping, 0, CT_PSHARED), 0);
     assert_int_equal(ct_semaphore_init(&g->pong, 0, CT_PSHARED), 0);
     g->rounds = ct_stress_iters(5000);
-    pid_t pid = spawn(sem_child, g);
+    pid_t pid = ct_test_spawn(sem_child, g);
     /* first hand-off only once the child sleeps in the kernel */
     wait_word(&g->ping.waiters, 2, 1);
     for (long i = 0; i < g->rounds; i++) {
@@ -90,7 +68,7 @@ static void test_pshared_semaphore_ping_pong(void **state) {
         assert_int_equal(ct_semaphore_release(&g->ping, 1), 0);
         assert_int_equal(ct_semaphore_acquire(&g->pong, 30.0), 0);
     }
-    expect_child_ok(pid);
+    ct_test_expect_child_ok(pid);
     assert_int_equal(g->counter, 2 * g->rounds);
     assert_int_equal(ct_semaphore_destroy(&g->ping), 0);
     assert_int_equal(ct_semaphore_destroy(&g->pong), 0);
@@ -120,13 +98,13 @@ static int bsem_child(void *p) {
 
 static void test_pshared_bounded_semaphore_holds_bound(void **state) {
     (void)state;
-    struct bsem_share *b = shared_map(sizeof *b);
+    struct bsem_share *b = ct_test_shared_map(sizeof *b);
     assert_int_equal(ct_bounded_semaphore_init(&b->s, 2, CT_PSHARED), 0);
     b->iters = ct_stress_iters(20000);
-    pid_t a = spawn(bsem_child, b), c = spawn(bsem_child, b);
+    pid_t a = ct_test_spawn(bsem_child, b), c = ct_test_spawn(bsem_child, b);
     assert_int_equal(bsem_child(b), 0);
-    expect_child_ok(a);
-    expect_child_ok(c);
+    ct_test_expect_child_ok(a);
+    ct_test_expect_child_ok(c);
     assert_int_equal(atomic_load(&b->over), 0);
     assert_int_equal(ct_bounded_semaphore_value(&b->s), 2);
     assert_int_equal(ct_bounded_semaphore_release(&b->s, 1), CT_EVALUE);
@@ -157,11 +135,11 @@ static int ev_child(void *p) {
 
 static void test_pshared_event_ping_pong(void **state) {
     (void)state;
-    struct ev_pp *g = shared_map(sizeof *g);
+    struct ev_pp *g = ct_test_shared_map(sizeof *g);
     assert_int_equal(ct_event_init(&g->ping, CT_PSHARED), 0);
     assert_int_equal(ct_event_init(&g->pong, CT_PSHARED), 0);
     g->rounds = ct_stress_iters(5000);
-    pid_t pid = spawn(ev_child, g);
+    pid_t pid = ct_test_spawn(ev_child, g);
     wait_word(&g->ping.aux, 4, 1); /* the child waits */
     for (long i = 0; i < g->rounds; i++) {
         assert_int_equal(g->counter, 2 * i);
@@ -170,7 +148,7 @@ static void test_pshared_event_ping_pong(void **state) {
         assert_int_equal(ct_event_wait(&g->pong, 30.0), 0);
         assert_int_equal(ct_event_clear(&g->pong), 0);
     }
-    expect_child_ok(pid);
+    ct_test_expect_child_ok(pid);
     assert_int_equal(g->counter, 2 * g->rounds);
     munmap(g, sizeof *g);
 }
@@ -183,14 +161,14 @@ static int ev_sleeper(void *p) {
 
 static void test_pshared_event_set_and_clear_wakes_processes(void **state) {
     (void)state;
-    ct_event *ev = shared_map(sizeof *ev);
+    ct_event *ev = ct_test_shared_map(sizeof *ev);
     assert_int_equal(ct_event_init(ev, CT_PSHARED), 0);
-    pid_t a = spawn(ev_sleeper, ev), b = spawn(ev_sleeper, ev);
+    pid_t a = ct_test_spawn(ev_sleeper, ev), b = ct_test_spawn(ev_sleeper, ev);
     wait_word(&ev->aux, 4, 2);
     assert_int_equal(ct_event_set(ev), 0);
     assert_int_equal(ct_event_clear(ev), 0);
-    expect_child_ok(a);
-    expect_child_ok(b);
+    ct_test_expect_child_ok(a);
+    ct_test_expect_child_ok(b);
     assert_int_equal(ct_event_destroy(ev), 0);
     munmap(ev, sizeof *ev);
 }
@@ -236,16 +214,16 @@ static int bar_party(void *p) {
 
 static void test_pshared_barrier_across_three_processes(void **state) {
     (void)state;
-    struct bar_share *s = shared_map(sizeof *s);
+    struct bar_share *s = ct_test_shared_map(sizeof *s);
     assert_int_equal(ct_barrier_init(&s->b, PROCS, .action = bar_action,
                                      .arg = s, .timeout = 30.0,
                                      .flags = CT_PSHARED),
                      0);
     s->rounds = ct_stress_iters(2000);
-    pid_t a = spawn(bar_party, s), b = spawn(bar_party, s);
+    pid_t a = ct_test_spawn(bar_party, s), b = ct_test_spawn(bar_party, s);
     assert_int_equal(bar_party(s), 0);
-    expect_child_ok(a);
-    expect_child_ok(b);
+    ct_test_expect_child_ok(a);
+    ct_test_expect_child_ok(b);
     assert_int_equal(atomic_load(&s->errors), 0);
     assert_int_equal(atomic_load(&s->action_round), s->rounds);
     assert_int_equal(ct_barrier_destroy(&s->b), 0);
@@ -260,17 +238,17 @@ static int bar_broken_waiter(void *p) {
 
 static void test_pshared_barrier_abort_reaches_other_processes(void **state) {
     (void)state;
-    ct_barrier *b = shared_map(sizeof *b);
+    ct_barrier *b = ct_test_shared_map(sizeof *b);
     assert_int_equal(
         ct_barrier_init(b, 3, .timeout = 30.0, .flags = CT_PSHARED), 0);
-    pid_t x = spawn(bar_broken_waiter, b), y = spawn(bar_broken_waiter, b);
+    pid_t x = ct_test_spawn(bar_broken_waiter, b), y = ct_test_spawn(bar_broken_waiter, b);
     wait_word(&b->seq, 1, 1); /* someone sleeps (SLEEPERS bit) */
     double end = ct_monotonic() + 30.0;
     while (ct_barrier_n_waiting(b) < 2)
         assert_true(ct_monotonic() < end);
     assert_int_equal(ct_barrier_abort(b), 0);
-    expect_child_ok(x);
-    expect_child_ok(y);
+    ct_test_expect_child_ok(x);
+    ct_test_expect_child_ok(y);
     assert_true(ct_barrier_broken(b));
     munmap(b, sizeof *b);
 }
