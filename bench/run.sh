@@ -33,7 +33,7 @@ ver() { "$@" 2>/dev/null | head -n 1 || true; }
 cat "$out/machine.txt"
 
 # Known cases in learning order first, then any other case program.
-order="park lock condition semaphore event barrier thread queue"
+order="park lock condition semaphore event barrier thread queue cpu"
 progs=""
 for c in $order; do
     [ -x "$build/bench/bench_$c" ] && progs="$progs $build/bench/bench_$c"
