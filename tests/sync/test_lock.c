@@ -4,7 +4,9 @@
 #include "stress.h"
 #include "sync_a_util.h"
 
+#include <limits.h>
 #include <math.h>
+#include <time.h>
 
 static void *acquire_release(void *arg) {
     ct_lock *l = arg;
@@ -348,6 +350,71 @@ static void test_stress_timeouts_never_strand_the_lock(void **state) {
     assert_int_equal(ct__lock_waiters(&c.lock), 0);
 }
 
+/* No thread starves: 16 threads (oversubscribed on a small machine) share
+ * one lock for one second, one counter increment per critical section,
+ * each counting its own. A barging lock alone lets the threads that hold
+ * a CPU take nearly every section; the eventual-fairness hand-off (a
+ * waiter that waited 4 ms asks for it) must give every thread a part.
+ * Prints the smallest and largest share (1.00 = fair), as bench/lock.c
+ * does; checks only that nobody got nothing in a second, which holds on
+ * a loaded machine too (a run sized by a count could end before the
+ * scheduler ever ran some threads). */
+struct shares {
+    ct_lock lock;
+    bool done;
+    long count;
+    int64_t end_ns;
+    long mine[16];
+};
+
+static int64_t mono_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void share_fn(void *ctx, int index) {
+    struct shares *sh = ctx;
+    long mine = 0;
+    for (;;) {
+        assert_int_equal(ct_lock_acquire(&sh->lock, CT_FOREVER), 0);
+        if (!sh->done && sh->count % 256 == 0) {
+            if (sh->end_ns == 0)
+                sh->end_ns = mono_ns() + 1000000000;
+            else
+                sh->done = mono_ns() >= sh->end_ns;
+        }
+        bool done = sh->done;
+        if (!done)
+            sh->count++;
+        assert_int_equal(ct_lock_release(&sh->lock), 0);
+        if (done)
+            break;
+        mine++;
+    }
+    sh->mine[index] = mine;
+}
+
+static void test_stress_no_thread_starves(void **state) {
+    (void)state;
+    static struct shares sh;
+    sh = (struct shares){.lock = CT_LOCK_INIT};
+    assert_int_equal(ct_stress_run(16, share_fn, &sh), 0);
+    long lo = LONG_MAX, hi = 0, sum = 0;
+    for (int i = 0; i < 16; i++) {
+        lo = sh.mine[i] < lo ? sh.mine[i] : lo;
+        hi = sh.mine[i] > hi ? sh.mine[i] : hi;
+        sum += sh.mine[i];
+    }
+    print_message("16 threads, %ld sections in 1 s: share %.2f-%.2f\n",
+                  sh.count, (double)lo * 16 / (double)sh.count,
+                  (double)hi * 16 / (double)sh.count);
+    assert_int_equal(sum, sh.count);
+    assert_true(lo > 0);
+    assert_false(ct_lock_locked(&sh.lock));
+    assert_int_equal(ct__lock_waiters(&sh.lock), 0);
+}
+
 /* Any thread may release: a lock taken by one thread and released by
  * another, in a ping-pong, under contention with blocked waiters. */
 struct relay {
@@ -404,6 +471,7 @@ int main(void) {
         cmocka_unit_test(test_stress_counter_is_exact),
         cmocka_unit_test(test_stress_timeouts_never_strand_the_lock),
         cmocka_unit_test(test_stress_release_by_other_thread),
+        cmocka_unit_test(test_stress_no_thread_starves),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
