@@ -9,6 +9,8 @@
  *
  *   wait:    node.state = WAITING; append node; nwait++
  *            release the lock (every level of an RLock)
+ *            spin briefly (adaptive budget, ct__spin_budget) on node.state,
+ *            and once NOTIFIED on the lock word until it looks free
  *            park on node.state while it is WAITING (until the deadline)
  *            re-acquire the lock (restore the levels)
  *            node.state == NOTIFIED -> 0        (the notifier unlinked it)
@@ -88,6 +90,28 @@ static int release_all(ct_condition *c, uint32_t *saved) {
     ct_rlock *rl = rlock_of(c);
     *saved = 0;
     return rl ? ct__rlock_release_save(rl, saved) : ct_lock_release(c->lock);
+}
+
+/* A short adaptive spin (the per-thread budget Semaphore and Event use)
+ * before a notified waiter parks: on its own node word until NOTIFIED,
+ * then on the lock word until the notifier lets the lock go. Returns
+ * whether the node was notified within the spin. */
+static bool spin_for_notify(ct_condition *c, _Atomic uint32_t *state) {
+    uint32_t i = 0, n = ct__spin_budget();
+    for (; i < n; i++) {
+        /* relaxed: a hint; the caller re-reads with acquire */
+        if (atomic_load_explicit(state, memory_order_relaxed) != WAITING)
+            break;
+        ct_cpu_relax();
+    }
+    bool won = i < n;
+    ct__spin_result(won);
+    if (!won)
+        return false;
+    ct_lock *l = c->lock ? c->lock : c->rlock ? &c->rlock->lock : &c->own.lock;
+    for (; i < n && ct_lock_locked(l); i++)
+        ct_cpu_relax();
+    return true;
 }
 
 static void restore(ct_condition *c, uint32_t saved) {
@@ -196,6 +220,7 @@ static int wait_private(ct_condition *c, const ct_deadline *dl) {
         nwait_add(c, (uint32_t)-1);
         return rc;
     }
+    (void)spin_for_notify(c, &node.state);
     /* acquire: pairs with the notifier's release store */
     while (atomic_load_explicit(&node.state, memory_order_acquire) ==
            WAITING) {
