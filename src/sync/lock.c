@@ -219,16 +219,19 @@ int ct_lock_acquire(ct_lock *lock, double timeout) {
     return ct__lock_acquire_until(lock, &dl);
 }
 
-static CT_COLD void wake_one(ct_lock *lock) {
-    /* A registered waiter keeps the lock's memory alive until it has
-     * acquired and released it, so the word is still valid here. */
-    ct_park_wake(&lock->state, 1, ct__park_flags(lock->flags));
+/* After the releasing CAS the lock may already have been taken by an
+ * awake waiter, released, destroyed and freed by its owner: only the
+ * address may be used here (the kernel tolerates a wake on a word that
+ * is gone), never the lock's memory, so `pf` was read before the CAS. */
+static CT_COLD void wake_one(_Atomic uint32_t *w, int pf) {
+    ct_park_wake(w, 1, pf);
 }
 
 int ct_lock_release(ct_lock *lock) {
     if (CT_UNLIKELY(!lock))
         return CT_EINVAL;
     _Atomic uint32_t *w = &lock->state;
+    int pf = ct__park_flags(lock->flags); /* before the lock can be freed */
     /* relaxed: the CAS below is the release */
     uint32_t s = atomic_load_explicit(w, memory_order_relaxed);
     for (;;) {
@@ -255,7 +258,7 @@ int ct_lock_release(ct_lock *lock) {
         /* release: publishes the critical section to the next owner */
         if (CT_LIKELY(cas(w, &s, n, memory_order_release))) {
             if (wake)
-                wake_one(lock);
+                wake_one(w, pf);
             return 0;
         }
     }
