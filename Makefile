@@ -94,10 +94,10 @@ install: all
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD)/plain --prefix $(PREFIX)
 
 format:
-	clang-format -i $$(git ls-files '*.c' '*.h')
+	clang-format -i $$(git ls-files '*.c' '*.h' '*.cpp')
 
-format-check:
-	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+format-check: deps
+	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h' '*.cpp')
 
 clean:
 	rm -rf $(BUILD)

@@ -39,7 +39,9 @@ static struct {
 
 /* ------------------------------------------------------------ set-up */
 
-static void *idle(void *arg) { return arg; }
+static void *idle(void *arg) {
+    return arg;
+}
 
 void bench_init(int argc, char **argv, const char *case_name) {
     B.name = case_name;
@@ -75,9 +77,15 @@ void bench_init(int argc, char **argv, const char *case_name) {
         pthread_join(t, NULL);
 }
 
-bool bench_quick(void) { return B.quick; }
-bool bench_smoke(void) { return B.smoke; }
-int bench_reps(void) { return B.reps; }
+bool bench_quick(void) {
+    return B.quick;
+}
+bool bench_smoke(void) {
+    return B.smoke;
+}
+int bench_reps(void) {
+    return B.reps;
+}
 
 long bench_size(long full, long quick, long smoke) {
     return B.smoke ? smoke : B.quick ? quick : full;
@@ -268,7 +276,9 @@ int bench_python(const char *script, const char *args, const char *variants) {
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "'%s' -B '%s/%s' %s --reps %d%s", py, dir, script,
              args ? args : "", B.reps,
-             B.smoke ? " --smoke" : B.quick ? " --quick" : "");
+             B.smoke   ? " --smoke"
+             : B.quick ? " --quick"
+                       : "");
     fprintf(stderr, "  %-10s python: %s\n", B.name, cmd);
     fflush(stderr);
     fflush(stdout);
@@ -354,16 +364,15 @@ static void fmt_num(char *buf, size_t n, double v) {
 static void print_row(const row *r, int cpus) {
     char t[16] = "-";
     if (r->threads > 0)
-        snprintf(t, sizeof t, "%d%s", r->threads,
-                 r->threads > cpus ? "*" : "");
+        snprintf(t, sizeof t, "%d%s", r->threads, r->threads > cpus ? "*" : "");
     if (r->status == ST_SKIPPED) {
-        printf("%-16s %4s  %-28s %-10s skipped (%s)\n", r->param, t,
-               r->variant, r->metric, r->notes);
+        printf("%-16s %4s  %-28s %-10s skipped (%s)\n", r->param, t, r->variant,
+               r->metric, r->notes);
         return;
     }
     if (r->status == ST_FAILED) {
-        printf("%-16s %4s  %-28s %-10s FAILED (%s)\n", r->param, t,
-               r->variant, r->metric, r->notes);
+        printf("%-16s %4s  %-28s %-10s FAILED (%s)\n", r->param, t, r->variant,
+               r->metric, r->notes);
         return;
     }
     char med[24], lo[24], hi[24], rate[24], ratio[24] = "-";
@@ -387,8 +396,7 @@ static void write_tsv(int cpus) {
         return;
     FILE *f = fopen(B.out, "a");
     if (!f) {
-        fprintf(stderr, "bench: cannot open %s: %s\n", B.out,
-                strerror(errno));
+        fprintf(stderr, "bench: cannot open %s: %s\n", B.out, strerror(errno));
         return;
     }
     if (ftell(f) == 0)
@@ -408,9 +416,9 @@ static void write_tsv(int cpus) {
                 "%s\t%s\t%d\t%d\t%s\t%s\t%.6g\t%.6g\t%.6g\t%d\t%.6g\t%.4g\t"
                 "%.3g\t%.3g\t%s\t%s\n",
                 B.name, r->param[0] ? r->param : "-", r->threads,
-                r->threads > cpus, r->variant,
-                r->metric[0] ? r->metric : "-", r->median, r->min, r->max,
-                r->reps, r->median > 0 ? 1e3 / r->median : NAN, ratio,
+                r->threads > cpus, r->variant, r->metric[0] ? r->metric : "-",
+                r->median, r->min, r->max, r->reps,
+                r->median > 0 ? 1e3 / r->median : NAN, ratio,
                 r->share_max > 0 ? r->share_min : NAN,
                 r->share_max > 0 ? r->share_max : NAN, st,
                 r->notes[0] ? r->notes : "-");
@@ -425,13 +433,16 @@ int bench_finish(void) {
     if (!done)
         return 1;
     printf("\n== %s  (%d CPUs, %s mode, %d reps after 1 warm-up)\n", B.name,
-           cpus, B.smoke ? "smoke" : B.quick ? "quick" : "full", B.reps);
+           cpus,
+           B.smoke   ? "smoke"
+           : B.quick ? "quick"
+                     : "full",
+           B.reps);
     printf("   median [min-max]; M/s = 1000/median; ratio = alternative / "
            "cthreading (>1: cthreading faster); T* = more threads than "
            "CPUs\n");
     printf("%-16s %4s  %-28s %-10s %10s %-22s %10s %8s  %s\n", "param", "T",
-           "variant", "metric", "median", "[min-max]", "M/s", "ratio",
-           "notes");
+           "variant", "metric", "median", "[min-max]", "M/s", "ratio", "notes");
     /* measured rows grouped by (param, T, metric) in order of first
      * appearance; skipped rows last */
     for (int pass = 0; pass < 2; pass++) {
@@ -439,8 +450,8 @@ int bench_finish(void) {
             if (done[i] || (pass == 0) != (B.rows[i].status != ST_SKIPPED))
                 continue;
             for (int j = i; j < B.nrows; j++) {
-                if (done[j] || (pass == 0 && !same_group(&B.rows[i],
-                                                         &B.rows[j])))
+                if (done[j] ||
+                    (pass == 0 && !same_group(&B.rows[i], &B.rows[j])))
                     continue;
                 if ((pass == 0) != (B.rows[j].status != ST_SKIPPED))
                     continue;

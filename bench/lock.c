@@ -39,61 +39,61 @@ typedef struct shared {
 
 /* One variant: its lock, the uncontended loop and the contended worker,
  * written once with the variant's lock/unlock spelled in. */
-#define LOCK_VARIANT(name, type, init, fini, lock, unlock)                    \
-    typedef struct name##_ctx {                                               \
-        shared s;                                                             \
-        type mu;                                                              \
-    } name##_ctx;                                                             \
-    static void name##_worker(void *p, int me) {                              \
-        name##_ctx *c = p;                                                    \
-        type *mu = &c->mu;                                                    \
-        long mine = 0;                                                        \
-        for (;;) {                                                            \
-            lock;                                                             \
-            if (c->s.count >= c->s.n) {                                       \
-                unlock;                                                       \
-                break;                                                        \
-            }                                                                 \
-            c->s.count++;                                                     \
-            unlock;                                                           \
-            mine++;                                                           \
-        }                                                                     \
-        c->s.mine[me].v = mine;                                               \
-    }                                                                         \
-    __attribute__((unused)) static int name##_uncontended(void *arg,     \
-                                                          bench_out *out) {\
-        long n = *(long *)arg;                                                \
-        static name##_ctx c;                                                  \
-        type *mu = &c.mu;                                                     \
-        init;                                                                 \
-        int64_t t0 = bench_now_ns();                                          \
-        for (long i = 0; i < n; i++) {                                        \
-            lock;                                                             \
-            __asm__ volatile("" ::: "memory");                                \
-            unlock;                                                           \
-        }                                                                     \
-        out->value[0] = (double)(bench_now_ns() - t0) / (double)n;            \
-        fini;                                                                 \
-        return 0;                                                             \
-    }                                                                         \
-    __attribute__((unused)) static int name##_contended(void *arg,       \
-                                                        bench_out *out) {\
-        const long *a = arg; /* {n, threads} */                               \
-        static name##_ctx c;                                                  \
-        type *mu = &c.mu;                                                     \
-        c.s.n = a[0];                                                         \
-        c.s.count = 0;                                                        \
-        init;                                                                 \
-        int64_t ns = bench_team((int)a[1], name##_worker, &c);                \
-        fini;                                                                 \
-        if (ns < 0 || c.s.count != a[0])                                      \
-            return -1;                                                        \
-        long counts[MAXT];                                                    \
-        for (int i = 0; i < a[1]; i++)                                        \
-            counts[i] = c.s.mine[i].v;                                        \
-        bench_shares(out, counts, (int)a[1]);                                 \
-        out->value[0] = (double)ns / (double)a[0];                            \
-        return 0;                                                             \
+#define LOCK_VARIANT(name, type, init, fini, lock, unlock)                     \
+    typedef struct name##_ctx {                                                \
+        shared s;                                                              \
+        type mu;                                                               \
+    } name##_ctx;                                                              \
+    static void name##_worker(void *p, int me) {                               \
+        name##_ctx *c = p;                                                     \
+        type *mu = &c->mu;                                                     \
+        long mine = 0;                                                         \
+        for (;;) {                                                             \
+            lock;                                                              \
+            if (c->s.count >= c->s.n) {                                        \
+                unlock;                                                        \
+                break;                                                         \
+            }                                                                  \
+            c->s.count++;                                                      \
+            unlock;                                                            \
+            mine++;                                                            \
+        }                                                                      \
+        c->s.mine[me].v = mine;                                                \
+    }                                                                          \
+    __attribute__((unused)) static int name##_uncontended(void *arg,           \
+                                                          bench_out *out) {    \
+        long n = *(long *)arg;                                                 \
+        static name##_ctx c;                                                   \
+        type *mu = &c.mu;                                                      \
+        init;                                                                  \
+        int64_t t0 = bench_now_ns();                                           \
+        for (long i = 0; i < n; i++) {                                         \
+            lock;                                                              \
+            __asm__ volatile("" ::: "memory");                                 \
+            unlock;                                                            \
+        }                                                                      \
+        out->value[0] = (double)(bench_now_ns() - t0) / (double)n;             \
+        fini;                                                                  \
+        return 0;                                                              \
+    }                                                                          \
+    __attribute__((unused)) static int name##_contended(void *arg,             \
+                                                        bench_out *out) {      \
+        const long *a = arg; /* {n, threads} */                                \
+        static name##_ctx c;                                                   \
+        type *mu = &c.mu;                                                      \
+        c.s.n = a[0];                                                          \
+        c.s.count = 0;                                                         \
+        init;                                                                  \
+        int64_t ns = bench_team((int)a[1], name##_worker, &c);                 \
+        fini;                                                                  \
+        if (ns < 0 || c.s.count != a[0])                                       \
+            return -1;                                                         \
+        long counts[MAXT];                                                     \
+        for (int i = 0; i < a[1]; i++)                                         \
+            counts[i] = c.s.mine[i].v;                                         \
+        bench_shares(out, counts, (int)a[1]);                                  \
+        out->value[0] = (double)ns / (double)a[0];                             \
+        return 0;                                                              \
     }
 
 #ifdef BENCH_CT_LOCK
@@ -120,8 +120,8 @@ LOCK_VARIANT(pthr, pthread_mutex_t, recursive_init(mu),
 #ifdef BENCH_HAVE_GLIB
 LOCK_VARIANT(glr, GRecMutex, g_rec_mutex_init(mu), g_rec_mutex_clear(mu),
              g_rec_mutex_lock(mu), g_rec_mutex_unlock(mu))
-LOCK_VARIANT(gl, GMutex, g_mutex_init(mu), g_mutex_clear(mu),
-             g_mutex_lock(mu), g_mutex_unlock(mu))
+LOCK_VARIANT(gl, GMutex, g_mutex_init(mu), g_mutex_clear(mu), g_mutex_lock(mu),
+             g_mutex_unlock(mu))
 #endif
 
 int main(int argc, char **argv) {
@@ -135,8 +135,7 @@ int main(int argc, char **argv) {
 #else
     bench_skip("cthreading", "uncontended", 1, "not built yet");
 #endif
-    bench_run("pthread mutex", "uncontended", 1, "ns/op", pth_uncontended,
-              &nu);
+    bench_run("pthread mutex", "uncontended", 1, "ns/op", pth_uncontended, &nu);
 #ifdef BENCH_HAVE_GLIB
     bench_run("GLib GMutex", "uncontended", 1, "ns/op", gl_uncontended, &nu);
 #endif
@@ -145,16 +144,16 @@ int main(int argc, char **argv) {
 #else
     bench_skip("cthreading", "rlock", 1, "not built yet");
 #endif
-    bench_run("pthread recursive mutex", "rlock", 1, "ns/op",
-              pthr_uncontended, &nu);
+    bench_run("pthread recursive mutex", "rlock", 1, "ns/op", pthr_uncontended,
+              &nu);
 #ifdef BENCH_HAVE_GLIB
     bench_run("GLib GRecMutex", "rlock", 1, "ns/op", glr_uncontended, &nu);
 #endif
     for (size_t i = 0; i < sizeof threads / sizeof *threads; i++) {
         long a[2] = {nc, threads[i]};
 #ifdef BENCH_CT_LOCK
-        bench_run("cthreading", "contended", threads[i], "ns/op",
-                  ctl_contended, a);
+        bench_run("cthreading", "contended", threads[i], "ns/op", ctl_contended,
+                  a);
 #else
         if (i == 0)
             bench_skip("cthreading", "contended", 0, "not built yet");
@@ -162,8 +161,8 @@ int main(int argc, char **argv) {
         bench_run("pthread mutex", "contended", threads[i], "ns/op",
                   pth_contended, a);
 #ifdef BENCH_HAVE_GLIB
-        bench_run("GLib GMutex", "contended", threads[i], "ns/op",
-                  gl_contended, a);
+        bench_run("GLib GMutex", "contended", threads[i], "ns/op", gl_contended,
+                  a);
 #endif
     }
 #ifndef BENCH_HAVE_GLIB

@@ -56,7 +56,9 @@ typedef struct qops {
 /* ------------------------------------------------ cthreading */
 
 #ifdef BENCH_CT_QUEUE
-static void *ct_create(long cap) { return ct_queue_new(.maxsize = cap); }
+static void *ct_create(long cap) {
+    return ct_queue_new(.maxsize = cap);
+}
 static void ct_put(void *q, void *item) {
     if (ct_queue_put(q, item, CT_FOREVER) != 0)
         abort(); /* a benchmark bug, not a measurement */
@@ -67,7 +69,9 @@ static void *ct_get(void *q) {
         abort();
     return item;
 }
-static void ct_destroy(void *q) { ct_queue_free(q); }
+static void ct_destroy(void *q) {
+    ct_queue_free(q);
+}
 #endif
 
 /* ------------------------------------------------ textbook ring */
@@ -121,10 +125,18 @@ static void tb_destroy(void *p) {
 /* ------------------------------------------------ GLib */
 
 #ifdef BENCH_HAVE_GLIB
-static void *gl_create(long cap) { return g_async_queue_new(); }
-static void gl_put(void *q, void *item) { g_async_queue_push(q, item); }
-static void *gl_get(void *q) { return g_async_queue_pop(q); }
-static void gl_destroy(void *q) { g_async_queue_unref(q); }
+static void *gl_create(long cap) {
+    return g_async_queue_new();
+}
+static void gl_put(void *q, void *item) {
+    g_async_queue_push(q, item);
+}
+static void *gl_get(void *q) {
+    return g_async_queue_pop(q);
+}
+static void gl_destroy(void *q) {
+    g_async_queue_unref(q);
+}
 #endif
 
 /* ------------------------------------------------ C++ (queue_cxx.cpp) */
@@ -172,8 +184,7 @@ typedef struct mpmc_arg {
 
 static int mpmc_rep(void *arg, bench_out *out) {
     mpmc_arg *a = arg;
-    mpmc m = {.ops = a->ops, .producers = a->pc, .consumers = a->pc,
-              .n = a->n};
+    mpmc m = {.ops = a->ops, .producers = a->pc, .consumers = a->pc, .n = a->n};
     m.q = a->ops->create(CAPACITY);
     if (!m.q)
         return -1;
@@ -203,9 +214,8 @@ static void lat_worker(void *ctx, int me) {
         for (long i = 0; i < l->n; i++) {
             int64_t t0 = bench_now_ns();
             l->ops->put(l->q, (void *)(uintptr_t)t0);
-            while (atomic_load_explicit(&l->taken, memory_order_acquire) <=
-                   i)
-                ; /* the consumer runs on the other CPU */
+            while (atomic_load_explicit(&l->taken, memory_order_acquire) <= i)
+                ;            /* the consumer runs on the other CPU */
             if (l->gap_ns) { /* sleep: leave the CPU to the consumer */
                 struct timespec ts = {0, (long)l->gap_ns};
                 nanosleep(&ts, NULL);
@@ -257,8 +267,7 @@ int main(int argc, char **argv) {
 #endif
         {"pthread mutex+cond", tb_create, tb_put, tb_get, tb_destroy},
 #ifdef BENCH_HAVE_GLIB
-        {"GLib GAsyncQueue (unbounded)", gl_create, gl_put, gl_get,
-         gl_destroy},
+        {"GLib GAsyncQueue (unbounded)", gl_create, gl_put, gl_get, gl_destroy},
 #endif
 #ifdef BENCH_HAVE_TBB
         {"oneTBB bounded_queue", bench_tbb_new, bench_tbb_put, bench_tbb_get,
@@ -277,19 +286,19 @@ int main(int argc, char **argv) {
         snprintf(param, sizeof param, "mpmc");
         for (int v = 0; v < nv; v++) {
             mpmc_arg a = {&variants[v], pcs[i], n};
-            bench_run(variants[v].name, param, 2 * pcs[i], "ns/item",
-                      mpmc_rep, &a);
+            bench_run(variants[v].name, param, 2 * pcs[i], "ns/item", mpmc_rep,
+                      &a);
         }
     }
     for (int v = 0; v < nv; v++) {
         lat_arg busy = {&variants[v], nl, 0};
-        bench_run(variants[v].name, "latency busy", 2, "p50 ns,p99 ns",
-                  lat_rep, &busy);
+        bench_run(variants[v].name, "latency busy", 2, "p50 ns,p99 ns", lat_rep,
+                  &busy);
     }
     for (int v = 0; v < nv; v++) {
         lat_arg idle = {&variants[v], nl_idle, 50000};
-        bench_run(variants[v].name, "latency idle", 2, "p50 ns,p99 ns",
-                  lat_rep, &idle);
+        bench_run(variants[v].name, "latency idle", 2, "p50 ns,p99 ns", lat_rep,
+                  &idle);
     }
 #ifndef BENCH_CT_QUEUE
     bench_skip("cthreading", "", 0, "not built yet");
@@ -304,8 +313,8 @@ int main(int argc, char **argv) {
     bench_skip("moodycamel", "", 0, BENCH_MOODY_SKIP);
 #endif
     char args[96];
-    snprintf(args, sizeof args, "--n %ld --n-latency %ld --n-idle %ld",
-             n / 20, nl / 4, nl_idle / 4);
+    snprintf(args, sizeof args, "--n %ld --n-latency %ld --n-idle %ld", n / 20,
+             nl / 4, nl_idle / 4);
     bench_python("queues.py", args, "python queue.Queue");
     return bench_finish();
 }

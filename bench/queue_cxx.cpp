@@ -34,24 +34,34 @@ void *bench_tbb_new(long cap) {
     q->set_capacity(cap);
     return q;
 }
-void bench_tbb_put(void *q, void *item) { static_cast<tbb_queue *>(q)->push(item); }
+void bench_tbb_put(void *q, void *item) {
+    static_cast<tbb_queue *>(q)->push(item);
+}
 void *bench_tbb_get(void *q) {
     void *item = nullptr;
     static_cast<tbb_queue *>(q)->pop(item);
     return item;
 }
-void bench_tbb_free(void *q) { delete static_cast<tbb_queue *>(q); }
+void bench_tbb_free(void *q) {
+    delete static_cast<tbb_queue *>(q);
+}
 #endif
 
 #ifdef BENCH_HAVE_MOODY
 using moody_queue = moodycamel::BlockingConcurrentQueue<void *>;
 
-void *bench_moody_new(long cap) { return new moody_queue(static_cast<size_t>(cap)); }
-void bench_moody_put(void *q, void *item) { static_cast<moody_queue *>(q)->enqueue(item); }
+void *bench_moody_new(long cap) {
+    return new moody_queue(static_cast<size_t>(cap));
+}
+void bench_moody_put(void *q, void *item) {
+    static_cast<moody_queue *>(q)->enqueue(item);
+}
 void *bench_moody_get(void *q) {
     void *item = nullptr;
     static_cast<moody_queue *>(q)->wait_dequeue(item);
     return item;
 }
-void bench_moody_free(void *q) { delete static_cast<moody_queue *>(q); }
+void bench_moody_free(void *q) {
+    delete static_cast<moody_queue *>(q);
+}
 #endif

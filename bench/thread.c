@@ -41,8 +41,7 @@ static int ct_create(void *arg, bench_out *out) {
     int64_t t0 = bench_now_ns();
     for (long i = 0; i < n; i++) {
         ct_thread *t = ct_thread_new(ct_target, (void *)i);
-        if (!t || ct_thread_start(t) != 0 ||
-            ct_thread_join(t, CT_FOREVER) != 0)
+        if (!t || ct_thread_start(t) != 0 || ct_thread_join(t, CT_FOREVER) != 0)
             return -1;
         ct_thread_free(t);
     }
@@ -143,8 +142,7 @@ int main(int argc, char **argv) {
 #endif
     bench_run("pthread", "current_thread", 1, "ns/call", px_current, &nq);
 #ifdef BENCH_HAVE_GLIB
-    bench_run("GLib GThread", "current_thread", 1, "ns/call", gl_current,
-              &nq);
+    bench_run("GLib GThread", "current_thread", 1, "ns/call", gl_current, &nq);
 #else
     bench_skip("GLib GThread", "", 0, BENCH_GLIB_SKIP);
 #endif

@@ -45,7 +45,9 @@ static int unlocked(void *arg) {
 
 static int locked(void *arg) {
     (void)arg;
-    CT_WITH(&lock) { read_work_write(); }
+    CT_WITH(&lock) {
+        read_work_write();
+    }
     return 0;
 }
 
@@ -72,6 +74,7 @@ int main(void) {
     double e2 = run(locked);
     long c2 = atomic_load(&counter);
     printf("with lock: counter = %ld (expected %d), elapsed %.2f s "
-           "(serialised)\n", c2, THREADS, e2);
+           "(serialised)\n",
+           c2, THREADS, e2);
     return c2 == THREADS && e2 >= THREADS * WORK * 0.9 ? 0 : 1;
 }

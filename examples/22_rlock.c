@@ -27,7 +27,9 @@ static ct_rlock rlock = CT_RLOCK_INIT;
 static void nested_locking(void) {
     CT_WITH(&rlock) {
         printf("Acquired lock once.\n");
-        CT_WITH(&rlock) { printf("Acquired lock again.\n"); }
+        CT_WITH(&rlock) {
+            printf("Acquired lock again.\n");
+        }
     }
 }
 

@@ -40,7 +40,8 @@ static int opposite(void *arg) { /* the problem, detected */
             ct_cpu_relax();
         if (ct_lock_acquire(second, 0.5) == CT_ETIMEDOUT)
             printf("worker%d: could not get lock%d (deadlock avoided by "
-                   "timeout)\n", me, me == 1 ? 2 : 1);
+                   "timeout)\n",
+                   me, me == 1 ? 2 : 1);
         else
             ct_lock_release(second);
         atomic_fetch_add(&holding, 1);
@@ -93,7 +94,7 @@ int main(void) {
     pair(ordered);
     printf("safe workers finished: %ld critical sections\n", sections);
     pair(transfer);
-    printf("total = %ld (A = %ld, B = %ld)\n", balance_a + balance_b,
-           balance_a, balance_b);
+    printf("total = %ld (A = %ld, B = %ld)\n", balance_a + balance_b, balance_a,
+           balance_b);
     return sections == 200000 && balance_a + balance_b == 200 ? 0 : 1;
 }

@@ -33,8 +33,8 @@ static int transfer(long amount) {
     CT_WITH(&lock) {
         held_inside = ct_lock_locked(&lock);
         long old_savings = savings;
-        savings += amount;       /* first step done ... */
-        if (checking < amount) { /* ... second step fails */
+        savings += amount;         /* first step done ... */
+        if (checking < amount) {   /* ... second step fails */
             savings = old_savings; /* roll back */
             return ct_raise(CT_EVALUE, "insufficient funds");
         }
@@ -43,7 +43,9 @@ static int transfer(long amount) {
     return 0;
 }
 
-static const char *yes(bool b) { return b ? "yes" : "no"; }
+static const char *yes(bool b) {
+    return b ? "yes" : "no";
+}
 
 int main(void) {
     int rc = transfer(30);

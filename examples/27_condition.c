@@ -27,12 +27,18 @@
 #include <stdio.h>
 
 static ct_condition condition = CT_CONDITION_INIT;
-static int item;     /* 0: nothing yet; protected by the condition's lock */
-static int waiting;  /* consumers inside wait */
-static int tickets;  /* part 2: how many consumers may go */
+static int item;    /* 0: nothing yet; protected by the condition's lock */
+static int waiting; /* consumers inside wait */
+static int tickets; /* part 2: how many consumers may go */
 
-static bool item_ready(void *arg) { (void)arg; return item != 0; }
-static bool has_ticket(void *arg) { (void)arg; return tickets > 0; }
+static bool item_ready(void *arg) {
+    (void)arg;
+    return item != 0;
+}
+static bool has_ticket(void *arg) {
+    (void)arg;
+    return tickets > 0;
+}
 
 static int consumer(void *arg) {
     (void)arg;
@@ -58,7 +64,9 @@ static int ticket_holder(void *arg) {
 /* Wait until `n` threads are inside wait (polling the shared count). */
 static void until_waiting(int n) {
     for (bool done = false; !done; ct_sleep(0.001))
-        CT_WITH(&condition) { done = waiting >= n; }
+        CT_WITH(&condition) {
+            done = waiting >= n;
+        }
 }
 
 static void join(ct_thread *t) {

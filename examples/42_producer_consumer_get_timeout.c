@@ -33,7 +33,9 @@
 #include <cthreading.h>
 #include <stdio.h>
 
-typedef struct { char text[32]; } message;
+typedef struct {
+    char text[32];
+} message;
 
 static ct_queue *q;
 static atomic_int consumed;

@@ -41,7 +41,10 @@ static int worker(void *arg) {
     return 0; /* CT_ESHUTDOWN: shut down and empty */
 }
 
-static void drop(void *job) { (void)job; atomic_fetch_add(&dropped, 1); }
+static void drop(void *job) {
+    (void)job;
+    atomic_fetch_add(&dropped, 1);
+}
 
 int main(void) {
     /* 1. shutdown(): the workers drain the queue, then stop by themselves */

@@ -41,11 +41,11 @@ static const job todo[] = {
     {2, "write report"}, {1, "fix bug"}, {3, "lunch"}, {1, "answer the boss"}};
 
 int main(void) {
-    ct_queue *jobs = ct_queue_new(.kind = CT_QUEUE_PRIORITY,
-                                  .item_size = sizeof(job),
-                                  .compare = by_priority);
-    ct_queue *stack = ct_queue_new(.kind = CT_QUEUE_LIFO,
-                                   .item_size = sizeof(job));
+    ct_queue *jobs =
+        ct_queue_new(.kind = CT_QUEUE_PRIORITY, .item_size = sizeof(job),
+                     .compare = by_priority);
+    ct_queue *stack =
+        ct_queue_new(.kind = CT_QUEUE_LIFO, .item_size = sizeof(job));
     for (int i = 0; i < 4; i++) {
         job j = todo[i]; /* a stack copy: the queue copies it again */
         ct_queue_put_copy(jobs, &j, CT_FOREVER);

@@ -12,8 +12,8 @@
 #define CTHREADING_H
 
 #include "cthreading/core.h"
+#include "cthreading/queue.h"
 #include "cthreading/sync.h"
 #include "cthreading/thread.h"
-#include "cthreading/queue.h"
 
 #endif

@@ -36,6 +36,7 @@ want gcc has gcc
 want g++ has g++
 want clang has clang
 want pkg-config has pkg-config
+want clang-format has clang-format
 want libc6-dev hdr linux/futex.h
 want libcmocka-dev pkg-config --exists cmocka
 # The sanitizer runtimes: clang's (ASan+UBSan build) live in

@@ -1,8 +1,8 @@
 /* Tour, level 0: the core every primitive stands on. */
 #include "tour.h"
 
-#include <pthread.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 
 static int fail_politely(int n) {

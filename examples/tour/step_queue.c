@@ -72,8 +72,8 @@ int tour_queue(bool quick) {
     TOUR_STEP("queue", "Queue, LifoQueue, PriorityQueue: same puts, own order");
     static const char *names[] = {"Queue", "LifoQueue", "PriorityQueue"};
     for (int k = 0; k < 3; k++) {
-        ct_queue *q = ct_queue_new(.kind = (ct_queue_kind)k,
-                                   .compare = cmp_int);
+        ct_queue *q =
+            ct_queue_new(.kind = (ct_queue_kind)k, .compare = cmp_int);
         ct_queue_put(q, I(111), 0);
         ct_queue_put(q, I(333), 0);
         ct_queue_put(q, I(222), 0);
@@ -95,8 +95,8 @@ int tour_queue(bool quick) {
     int timed = ct_queue_put(q, I(3), 0.02);
     double waited = ct_monotonic() - t0;
     printf("   maxsize=2 full: put_nowait -> %s, put(timeout=0.02) -> %s "
-           "after %.1f ms\n", ct_errname(full), ct_errname(timed),
-           waited * 1e3);
+           "after %.1f ms\n",
+           ct_errname(full), ct_errname(timed), waited * 1e3);
     bad |= full != CT_EFULL || timed != CT_EFULL || waited < 0.02;
     ct_queue_get(q, &x, 0);
     ct_queue_get(q, &x, 0);
@@ -127,8 +127,8 @@ int tour_queue(bool quick) {
         long total = f.n * f.p;
         bool ok = atomic_load(&f.sum) == (long)f.p * f.n * (f.n + 1) / 2;
         printf("   %d/%d: %ld items in %.0f ms = %.0f ns/item, every item "
-               "once: %s\n", f.p, f.p, total, dt * 1e3, dt / total * 1e9,
-               ok ? "yes" : "NO");
+               "once: %s\n",
+               f.p, f.p, total, dt * 1e3, dt / total * 1e9, ok ? "yes" : "NO");
         bad |= !ok;
         ct_queue_free(f.q);
     }
@@ -167,8 +167,8 @@ int tour_queue(bool quick) {
     int j2 = ct_queue_join(q, 0.01);
     int extra = ct_queue_task_done(q);
     printf("   3 puts: join(0.01) -> %s; 3 task_done: join -> %s; "
-           "a 4th task_done -> %s\n", ct_errname(j1), ct_errname(j2),
-           ct_errname(extra));
+           "a 4th task_done -> %s\n",
+           ct_errname(j1), ct_errname(j2), ct_errname(extra));
     bad |= j1 != CT_ETIMEDOUT || j2 != 0 || extra != CT_EVALUE;
     ct_thread *g[3];
     for (int i = 0; i < 3; i++) {
@@ -186,7 +186,8 @@ int tour_queue(bool quick) {
         ct_thread_free(g[i]);
     }
     printf("   shutdown(): %d blocked getters got CT_ESHUTDOWN within "
-           "%.0f us\n", ok, (ct_monotonic() - t0) * 1e6);
+           "%.0f us\n",
+           ok, (ct_monotonic() - t0) * 1e6);
     bad |= ok != 3;
     ct_queue_free(q);
     return bad;

@@ -28,7 +28,9 @@ static int count_racy(void *arg) {
 static int count_locked(void *arg) {
     (void)arg;
     for (long i = 0; i < iterations; i++)
-        CT_WITH(&lock) { guarded++; }
+        CT_WITH(&lock) {
+            guarded++;
+        }
     return 0;
 }
 
@@ -48,8 +50,14 @@ static void run_threads(int n, ct_thread_fn fn, void *arg) {
 static ct_condition cond = CT_CONDITION_INIT;
 static long slot, rounds;
 
-static bool slot_empty(void *a) { (void)a; return slot == 0; }
-static bool slot_full(void *a) { (void)a; return slot != 0; }
+static bool slot_empty(void *a) {
+    (void)a;
+    return slot == 0;
+}
+static bool slot_full(void *a) {
+    (void)a;
+    return slot != 0;
+}
 
 static int producer(void *arg) {
     (void)arg;
@@ -81,8 +89,15 @@ static int transfers(void *arg) {
 
 static ct_once once = CT_ONCE_INIT;
 static atomic_int inits;
-static int init_once(void *a) { (void)a; atomic_fetch_add(&inits, 1); return 0; }
-static int call_once(void *a) { (void)a; return ct_once_call(&once, init_once, NULL); }
+static int init_once(void *a) {
+    (void)a;
+    atomic_fetch_add(&inits, 1);
+    return 0;
+}
+static int call_once(void *a) {
+    (void)a;
+    return ct_once_call(&once, init_once, NULL);
+}
 
 int tour_sync(bool quick) {
     int bad = 0;
@@ -95,9 +110,10 @@ int tour_sync(bool quick) {
     double el = ct_monotonic() - t0;
     long want = T * iterations;
     printf("   %d threads x 2000000 increments without lock: %ld "
-           "(lost %ld)\n", T, (long)racy, T * 2000000L - (long)racy);
-    printf("   %d threads x %ld increments with lock: %ld (expected %ld)\n",
-           T, iterations, guarded, want);
+           "(lost %ld)\n",
+           T, (long)racy, T * 2000000L - (long)racy);
+    printf("   %d threads x %ld increments with lock: %ld (expected %ld)\n", T,
+           iterations, guarded, want);
     printf("   %.1f ns per locked increment (all threads, %d CPUs)\n",
            el * 1e9 / (double)want, ct_cpu_count());
     bad |= guarded != want;
@@ -108,8 +124,8 @@ int tour_sync(bool quick) {
     int rc = ct_lock_acquire(&lock, 0.1);
     el = ct_monotonic() - t0;
     printf("   acquire(0.1) on a held lock -> %s after %.1f ms; "
-           "acquire(-1) -> %s; release twice -> %s\n", ct_errname(rc),
-           el * 1e3, ct_errname(ct_lock_acquire(&lock, -1)),
+           "acquire(-1) -> %s; release twice -> %s\n",
+           ct_errname(rc), el * 1e3, ct_errname(ct_lock_acquire(&lock, -1)),
            (ct_lock_release(&lock), ct_errname(ct_lock_release(&lock))));
     bad |= rc != CT_ETIMEDOUT || el < 0.09;
 
@@ -145,7 +161,8 @@ int tour_sync(bool quick) {
     iterations = quick ? 20000 : 200000;
     run_threads(T, transfers, NULL);
     printf("   %d threads transferring both ways: A=%ld B=%ld total=%ld "
-           "(expected 200), no deadlock\n", T, bal_a, bal_b, bal_a + bal_b);
+           "(expected 200), no deadlock\n",
+           T, bal_a, bal_b, bal_a + bal_b);
     bad |= bal_a + bal_b != 200;
 
     TOUR_STEP("sync", "once: a thread-safe singleton");

@@ -120,9 +120,9 @@ CT_API const char *ct_exception_type(int code);
 #define CT_NAME_MAX 64
 
 typedef struct ct_exception {
-    int code;                          /* negative CT_E... or user code */
-    char message[CT_EXC_MESSAGE_MAX];  /* formatted; truncated if longer */
-    char thread_name[CT_NAME_MAX];     /* thread that raised it */
+    int code;                         /* negative CT_E... or user code */
+    char message[CT_EXC_MESSAGE_MAX]; /* formatted; truncated if longer */
+    char thread_name[CT_NAME_MAX];    /* thread that raised it */
 } ct_exception;
 
 /* Record an exception for the calling thread and return `code`.
@@ -250,14 +250,14 @@ enum {
  * After CT_ETIMEDOUT re-check the word: a wake-up may have raced with the
  * deadline, and a protocol that hands something over on wake must not
  * lose it. Thread-safe; does not allocate. */
-CT_API int ct_park_wait(CT_ATOMIC(uint32_t) *word, uint32_t expected,
+CT_API int ct_park_wait(CT_ATOMIC(uint32_t) * word, uint32_t expected,
                         const ct_deadline *deadline, int flags);
 
 /* Wake up to `n` threads parked on `word` (CT_PARK_ALL for all; n < 1 is
  * CT_EINVAL). `flags` must match the waiters' CT_PARK_SHARED bit.
  * Returns the number woken (>= 0), or CT_EINVAL for a NULL or misaligned
  * word, n < 1, unknown flags, or a word the kernel rejects. Thread-safe. */
-CT_API int ct_park_wake(CT_ATOMIC(uint32_t) *word, int32_t n, int flags);
+CT_API int ct_park_wake(CT_ATOMIC(uint32_t) * word, int32_t n, int flags);
 
 /* Wake up to `n_wake` waiters of `from`, and move up to `n_move` others so
  * they wait on `to` instead, provided `*from == expected` (else returns
@@ -266,9 +266,9 @@ CT_API int ct_park_wake(CT_ATOMIC(uint32_t) *word, int32_t n, int flags);
  * CT_EAGAIN as above, CT_EINVAL for a NULL or misaligned word, negative
  * counts, unknown flags or a word the kernel rejects. Both words must
  * share the CT_PARK_SHARED bit. Thread-safe. */
-CT_API int ct_park_requeue(CT_ATOMIC(uint32_t) *from, uint32_t expected,
+CT_API int ct_park_requeue(CT_ATOMIC(uint32_t) * from, uint32_t expected,
                            int32_t n_wake, int32_t n_move,
-                           CT_ATOMIC(uint32_t) *to, int flags);
+                           CT_ATOMIC(uint32_t) * to, int flags);
 
 /* A hint to the CPU inside a spin loop (PAUSE on x86). */
 CT_API void ct_cpu_relax(void);
@@ -286,9 +286,9 @@ CT_API int ct_cpu_count(void);
  * ---------------------------------------------------------------------- */
 
 typedef struct ct_allocator {
-    void *(*alloc)(void *ctx, size_t size);     /* NULL on failure */
+    void *(*alloc)(void *ctx, size_t size); /* NULL on failure */
     void *(*realloc)(void *ctx, void *p, size_t size);
-    void (*free)(void *ctx, void *p);           /* p may be NULL */
+    void (*free)(void *ctx, void *p); /* p may be NULL */
     void *ctx;
 } ct_allocator;
 

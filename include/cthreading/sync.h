@@ -32,11 +32,13 @@ extern "C" {
 
 typedef struct ct_lock {
     CT_ATOMIC(uint32_t) state; /* private: see src/sync/lock.c */
-    uint32_t flags;         /* private: CT_PSHARED */
+    uint32_t flags;            /* private: CT_PSHARED */
 } ct_lock;
 
-#define CT_LOCK_INIT {0, 0}
-#define CT_LOCK_INIT_PSHARED {0, CT_PSHARED}
+#define CT_LOCK_INIT                                                           \
+    { 0, 0 }
+#define CT_LOCK_INIT_PSHARED                                                   \
+    { 0, CT_PSHARED }
 
 /* Initialise an unlocked lock. `flags`: 0 or CT_PSHARED.
  * Returns 0, CT_EINVAL for NULL or unknown flags. Does not allocate. */
@@ -73,13 +75,15 @@ CT_API bool ct_lock_locked(const ct_lock *lock);
  * ---------------------------------------------------------------------- */
 
 typedef struct ct_rlock {
-    ct_lock lock;           /* private */
+    ct_lock lock;              /* private */
     CT_ATOMIC(uint32_t) owner; /* private: owner's thread id, 0 if none */
-    uint32_t count;         /* private: recursion depth, owner-only */
+    uint32_t count;            /* private: recursion depth, owner-only */
 } ct_rlock;
 
-#define CT_RLOCK_INIT {CT_LOCK_INIT, 0, 0}
-#define CT_RLOCK_INIT_PSHARED {CT_LOCK_INIT_PSHARED, 0, 0}
+#define CT_RLOCK_INIT                                                          \
+    { CT_LOCK_INIT, 0, 0 }
+#define CT_RLOCK_INIT_PSHARED                                                  \
+    { CT_LOCK_INIT_PSHARED, 0, 0 }
 
 /* Initialise. `flags`: 0 or CT_PSHARED. Returns 0 or CT_EINVAL. */
 CT_API int ct_rlock_init(ct_rlock *rlock, int flags);
@@ -127,13 +131,14 @@ typedef struct ct_condition {
     CT_ATOMIC(uint32_t) seq;     /* private: shared mode: notify sequence */
     CT_ATOMIC(uint32_t) nwait;   /* private: waiters not yet notified */
     CT_ATOMIC(uint32_t) nsignal; /* private: notified, not yet returned */
-    uint32_t flags;           /* private: CT_PSHARED */
+    uint32_t flags;              /* private: CT_PSHARED */
 } ct_condition;
 
 /* A Condition with its own RLock (Python's Condition()). */
-#define CT_CONDITION_INIT {NULL, NULL, CT_RLOCK_INIT, NULL, NULL, 0, 0, 0, 0}
-#define CT_CONDITION_INIT_PSHARED                                             \
-    {NULL, NULL, CT_RLOCK_INIT_PSHARED, NULL, NULL, 0, 0, 0, CT_PSHARED}
+#define CT_CONDITION_INIT                                                      \
+    { NULL, NULL, CT_RLOCK_INIT, NULL, NULL, 0, 0, 0, 0 }
+#define CT_CONDITION_INIT_PSHARED                                              \
+    { NULL, NULL, CT_RLOCK_INIT_PSHARED, NULL, NULL, 0, 0, 0, CT_PSHARED }
 
 /* Initialise over `lock` (a Lock) or `rlock` (an RLock); at most one may
  * be non-NULL; both NULL: the condition's own RLock. The lock is not
@@ -142,8 +147,8 @@ typedef struct ct_condition {
  * map the shared memory at the same address, as after fork).
  * Returns 0, CT_EINVAL (NULL cond, both locks given, bad flags, a private
  * lock under a CT_PSHARED condition). Does not allocate. */
-CT_API int ct_condition_init(ct_condition *cond, ct_lock *lock,
-                             ct_rlock *rlock, int flags);
+CT_API int ct_condition_init(ct_condition *cond, ct_lock *lock, ct_rlock *rlock,
+                             int flags);
 
 /* Returns 0, CT_EINVAL for NULL, CT_ESTATE if threads are inside wait
  * (waiting, or notified and still taking the lock back) or its own RLock
@@ -215,12 +220,14 @@ typedef struct ct_bounded_semaphore {
 /* Static initialisers; `value` must be 0..CT_SEMAPHORE_MAX (a semaphore
  * initialised with a value from -2^30 to -1 or above the maximum answers
  * CT_EINVAL to every call). */
-#define CT_SEMAPHORE_INIT(value) {(uint32_t)(value), 0}
-#define CT_SEMAPHORE_INIT_PSHARED(value) {(uint32_t)(value), CT_PSHARED}
-#define CT_BOUNDED_SEMAPHORE_INIT(value)                                      \
-    {CT_SEMAPHORE_INIT(value), (uint32_t)(value)}
-#define CT_BOUNDED_SEMAPHORE_INIT_PSHARED(value)                              \
-    {CT_SEMAPHORE_INIT_PSHARED(value), (uint32_t)(value)}
+#define CT_SEMAPHORE_INIT(value)                                               \
+    { (uint32_t)(value), 0 }
+#define CT_SEMAPHORE_INIT_PSHARED(value)                                       \
+    { (uint32_t)(value), CT_PSHARED }
+#define CT_BOUNDED_SEMAPHORE_INIT(value)                                       \
+    { CT_SEMAPHORE_INIT(value), (uint32_t)(value) }
+#define CT_BOUNDED_SEMAPHORE_INIT_PSHARED(value)                               \
+    { CT_SEMAPHORE_INIT_PSHARED(value), (uint32_t)(value) }
 
 /* Initialise with `value` permits (Python's default is 1: pass it).
  * `flags`: 0 or CT_PSHARED. Returns 0, CT_EVALUE if value < 0 or above
@@ -277,8 +284,10 @@ typedef struct ct_event {
     CT_ATOMIC(uint32_t) aux;   /* private: CT_PSHARED, destroyed, waiters */
 } ct_event;
 
-#define CT_EVENT_INIT {0, 0}
-#define CT_EVENT_INIT_PSHARED {0, CT_PSHARED}
+#define CT_EVENT_INIT                                                          \
+    { 0, 0 }
+#define CT_EVENT_INIT_PSHARED                                                  \
+    { 0, CT_PSHARED }
 
 /* Initialise, unset. `flags`: 0 or CT_PSHARED. Returns 0, CT_EINVAL for
  * NULL or bad flags. Not thread-safe. Does not allocate. */
@@ -339,13 +348,13 @@ typedef struct ct_barrier_options {
 } ct_barrier_options;
 
 typedef struct ct_barrier {
-    CT_ATOMIC(uint64_t) state;   /* private: phase | count << 2 | round << 32 */
-    CT_ATOMIC(uint32_t) seq;     /* private: wake sequence | sleepers bit */
-    uint32_t parties;         /* private: 0 once destroyed */
-    uint32_t flags;           /* private: CT_PSHARED */
-    int (*action)(void *arg); /* private */
-    void *arg;                /* private */
-    double timeout;           /* private: default timeout, 0: none */
+    CT_ATOMIC(uint64_t) state; /* private: phase | count << 2 | round << 32 */
+    CT_ATOMIC(uint32_t) seq;   /* private: wake sequence | sleepers bit */
+    uint32_t parties;          /* private: 0 once destroyed */
+    uint32_t flags;            /* private: CT_PSHARED */
+    int (*action)(void *arg);  /* private */
+    void *arg;                 /* private */
+    double timeout;            /* private: default timeout, 0: none */
 } ct_barrier;
 
 /* The largest number of parties. */
@@ -353,10 +362,10 @@ typedef struct ct_barrier {
 
 /* Static initialisers (no action, no default timeout). A barrier with
  * parties < 1 answers CT_EINVAL to every call. */
-#define CT_BARRIER_INIT(parties)                                              \
-    {0, 0, (uint32_t)(parties), 0, NULL, NULL, 0}
-#define CT_BARRIER_INIT_PSHARED(parties)                                      \
-    {0, 0, (uint32_t)(parties), CT_PSHARED, NULL, NULL, 0}
+#define CT_BARRIER_INIT(parties)                                               \
+    { 0, 0, (uint32_t)(parties), 0, NULL, NULL, 0 }
+#define CT_BARRIER_INIT_PSHARED(parties)                                       \
+    { 0, 0, (uint32_t)(parties), CT_PSHARED, NULL, NULL, 0 }
 
 /* ct_barrier_init(b, parties, .action = f, .arg = x, .timeout = 1.0)
  * `opt` may be NULL (all defaults). Returns 0, CT_EVALUE if parties < 1
@@ -366,8 +375,8 @@ typedef struct ct_barrier {
  * mapping (fork). Not thread-safe. Does not allocate. */
 CT_API int ct_barrier_init_opt(ct_barrier *b, int parties,
                                const ct_barrier_options *opt);
-#define ct_barrier_init(b, parties, ...)                                      \
-    ct_barrier_init_opt((b), (parties),                                       \
+#define ct_barrier_init(b, parties, ...)                                       \
+    ct_barrier_init_opt((b), (parties),                                        \
                         &(const ct_barrier_options){__VA_ARGS__})
 
 /* Check no thread is inside and make the barrier unusable (every later
@@ -427,11 +436,13 @@ typedef struct ct_once {
     CT_ATOMIC(uint32_t) state; /* private */
 } ct_once;
 
-#define CT_ONCE_INIT {0}
+#define CT_ONCE_INIT                                                           \
+    { 0 }
 /* For a once in memory shared between processes: callers in every process
  * wait for the running one (if that process dies inside init, they wait
  * forever). */
-#define CT_ONCE_INIT_PSHARED {4}
+#define CT_ONCE_INIT_PSHARED                                                   \
+    { 4 }
 
 /* Initialise, not done. `flags`: 0 or CT_PSHARED. Returns 0 or CT_EINVAL
  * (NULL, bad flags). Not thread-safe (nobody may use it yet). Nothing to
@@ -492,13 +503,7 @@ typedef struct ct__guard {
     int once;
 } ct__guard;
 
-enum {
-    CT__G_LOCK = 1,
-    CT__G_RLOCK,
-    CT__G_COND,
-    CT__G_SEM,
-    CT__G_BSEM
-};
+enum { CT__G_LOCK = 1, CT__G_RLOCK, CT__G_COND, CT__G_SEM, CT__G_BSEM };
 
 /* Internal to CT_WITH (exported because the macro expands in user code):
  * enter acquires `obj` of `kind` with CT_FOREVER and returns a guard whose
@@ -507,22 +512,22 @@ enum {
 CT_API ct__guard ct__guard_enter(void *obj, int kind);
 CT_API void ct__guard_exit(ct__guard *g);
 
-#define CT__GUARD_KIND(p)                                                     \
-    _Generic((p),                                                             \
-        ct_lock *: CT__G_LOCK,                                                \
-        ct_rlock *: CT__G_RLOCK,                                              \
-        ct_condition *: CT__G_COND,                                           \
-        ct_semaphore *: CT__G_SEM,                                            \
-        ct_bounded_semaphore *: CT__G_BSEM)
+#define CT__GUARD_KIND(p)                                                      \
+    _Generic((p), ct_lock *                                                    \
+             : CT__G_LOCK, ct_rlock *                                          \
+             : CT__G_RLOCK, ct_condition *                                     \
+             : CT__G_COND, ct_semaphore *                                      \
+             : CT__G_SEM, ct_bounded_semaphore *                               \
+             : CT__G_BSEM)
 
 #define CT__CAT2(a, b) a##b
 #define CT__CAT(a, b) CT__CAT2(a, b)
 /* __COUNTER__ gives each guard its own name, so guards may nest on one
  * line: CT_WITH(&a) CT_WITH(&b) { ... } */
 #define CT_WITH(p) CT__WITH((p), CT__CAT(ct__g_, __COUNTER__))
-#define CT__WITH(p, g)                                                        \
-    for (ct__guard g __attribute__((cleanup(ct__guard_exit))) =               \
-             ct__guard_enter((p), CT__GUARD_KIND(p));                         \
+#define CT__WITH(p, g)                                                         \
+    for (ct__guard g __attribute__((cleanup(ct__guard_exit))) =                \
+             ct__guard_enter((p), CT__GUARD_KIND(p));                          \
          g.once; g.once = 0)
 
 #ifdef __cplusplus

@@ -5,12 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void *std_alloc(void *ctx, size_t n) { (void)ctx; return malloc(n); }
+static void *std_alloc(void *ctx, size_t n) {
+    (void)ctx;
+    return malloc(n);
+}
 static void *std_realloc(void *ctx, void *p, size_t n) {
     (void)ctx;
     return realloc(p, n);
 }
-static void std_free(void *ctx, void *p) { (void)ctx; free(p); }
+static void std_free(void *ctx, void *p) {
+    (void)ctx;
+    free(p);
+}
 
 /* Written only by ct_set_allocator, which is documented as start-up only
  * (no concurrent allocation), so plain reads suffice. One struct, so a

@@ -85,8 +85,8 @@ void ct_exception_print(const ct_exception *exc) {
     int n = snprintf(buf, sizeof buf, "Exception in thread %.*s:\n%s: %.*s\n",
                      (int)sizeof exc->thread_name - 1,
                      exc->thread_name[0] ? exc->thread_name : "<unnamed>",
-                     ct_exception_type(exc->code),
-                     (int)sizeof exc->message - 1, exc->message);
+                     ct_exception_type(exc->code), (int)sizeof exc->message - 1,
+                     exc->message);
     if (n < 0)
         return;
     if (n > (int)sizeof buf - 1)

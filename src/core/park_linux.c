@@ -61,8 +61,8 @@ int ct_park_wait(_Atomic uint32_t *word, uint32_t expected,
         ts.tv_nsec = (long)(deadline->ns % 1000000000);
         tsp = &ts;
     }
-    long r = futex(word, FUTEX_WAIT_BITSET | private_bit(flags), expected,
-                   tsp, NULL, FUTEX_BITSET_MATCH_ANY);
+    long r = futex(word, FUTEX_WAIT_BITSET | private_bit(flags), expected, tsp,
+                   NULL, FUTEX_BITSET_MATCH_ANY);
     if (r == 0)
         return 0; /* woken (or spurious) */
     switch (errno) {

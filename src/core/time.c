@@ -72,7 +72,8 @@ int ct_sleep(double seconds) {
         return rc;
     if (ct_deadline_is_never(&d))
         return CT_EOVERFLOW; /* Python: OverflowError */
-    struct timespec ts = {(time_t)(d.ns / 1000000000), (long)(d.ns % 1000000000)};
+    struct timespec ts = {(time_t)(d.ns / 1000000000),
+                          (long)(d.ns % 1000000000)};
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
         ;
     return 0;

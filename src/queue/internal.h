@@ -11,8 +11,8 @@
 #ifndef CT_QUEUE_INTERNAL_H
 #define CT_QUEUE_INTERNAL_H
 
-#include "cthreading/queue.h"
 #include "core/internal.h"
+#include "cthreading/queue.h"
 
 /* Bit 63 of the ring's enqueue position: set once by shutdown, so that a
  * put's CAS fails from that instant on (the put's linearisation point). */
@@ -34,12 +34,12 @@ enum { CT__QW_WAITING = 0, CT__QW_SLEEPING = 1, CT__QW_WOKEN = 2 };
 struct ct_queue {
     /* Read-only after creation. */
     ct_queue_kind kind;
-    long maxsize;      /* 0: unbounded */
-    size_t isz;        /* bytes per item (sizeof(void *) for pointers) */
-    size_t stride;     /* bytes per slot/entry */
-    bool by_value;     /* created with item_size > 0 */
-    bool is_ring;      /* bounded FIFO: lock-free ring back-end */
-    bool tracked;      /* task_done/join/shutdown supported */
+    long maxsize;  /* 0: unbounded */
+    size_t isz;    /* bytes per item (sizeof(void *) for pointers) */
+    size_t stride; /* bytes per slot/entry */
+    bool by_value; /* created with item_size > 0 */
+    bool is_ring;  /* bounded FIFO: lock-free ring back-end */
+    bool tracked;  /* task_done/join/shutdown supported */
     int (*compare)(const void *, const void *);
     void (*destructor)(void *);
     unsigned char *slots; /* ring: cap slots of [seq | item] */
@@ -67,9 +67,9 @@ struct ct_queue {
     _Atomic size_t count;
     uint64_t seq; /* priority: insertion number for stability */
     /* SimpleQueue (simple.c): a lock-free list of segments. */
-    struct ct__sseg *s_head;        /* consumers, under mu */
-    uint32_t s_head_idx;            /* next slot of s_head, under mu */
-    struct ct__sseg *s_limbo[2];    /* retired, by epoch parity; under mu */
+    struct ct__sseg *s_head;     /* consumers, under mu */
+    uint32_t s_head_idx;         /* next slot of s_head, under mu */
+    struct ct__sseg *s_limbo[2]; /* retired, by epoch parity; under mu */
     char pad5[40];
     _Atomic(struct ct__sseg *) s_tail;  /* producers append here */
     _Atomic(struct ct__sseg *) s_spare; /* one recycled segment */
@@ -113,8 +113,8 @@ CT_HIDDEN void ct__ring_drain(ct_queue *q);
 CT_HIDDEN int ct__store_init(ct_queue *q);
 CT_HIDDEN int ct__store_put(ct_queue *q, const void *src, double timeout);
 CT_HIDDEN int ct__store_get(ct_queue *q, void *dst, double timeout);
-CT_HIDDEN unsigned char *ct__store_detach(ct_queue *q, size_t *first,
-                                          size_t *n, size_t *cap);
+CT_HIDDEN unsigned char *ct__store_detach(ct_queue *q, size_t *first, size_t *n,
+                                          size_t *cap);
 CT_HIDDEN void ct__store_destroy(ct_queue *q, unsigned char *b, size_t first,
                                  size_t n, size_t cap);
 

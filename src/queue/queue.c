@@ -184,8 +184,8 @@ int ct_queue_free(ct_queue *q) {
     if (busy)
         return CT_ESTATE;
     if (q->is_ring) {
-        uint64_t e = atomic_load_explicit(&q->enq, memory_order_acquire) &
-                     ~CT__QSHUT;
+        uint64_t e =
+            atomic_load_explicit(&q->enq, memory_order_acquire) & ~CT__QSHUT;
         for (uint64_t p = atomic_load_explicit(&q->deq, memory_order_acquire);
              p < e; p++) {
             uint64_t i = p % q->cap;
@@ -267,13 +267,17 @@ long ct_queue_qsize(const ct_queue *q) {
     return (long)atomic_load_explicit(&q->count, memory_order_relaxed);
 }
 
-bool ct_queue_empty(const ct_queue *q) { return !q || ct_queue_qsize(q) == 0; }
+bool ct_queue_empty(const ct_queue *q) {
+    return !q || ct_queue_qsize(q) == 0;
+}
 
 bool ct_queue_full(const ct_queue *q) {
     return q && q->maxsize > 0 && ct_queue_qsize(q) >= q->maxsize;
 }
 
-long ct_queue_maxsize(const ct_queue *q) { return q ? q->maxsize : CT_EINVAL; }
+long ct_queue_maxsize(const ct_queue *q) {
+    return q ? q->maxsize : CT_EINVAL;
+}
 
 int ct_queue_task_done(ct_queue *q) {
     if (!q || !q->tracked)
@@ -306,9 +310,7 @@ int ct_queue_join(ct_queue *q, double timeout) {
             break;
         }
         if (ct_park_wait(&q->join_gen, g, &dl, 0) == CT_ETIMEDOUT) {
-            r = unfinished(q)
-                    ? CT_ETIMEDOUT
-                    : 0;
+            r = unfinished(q) ? CT_ETIMEDOUT : 0;
             break;
         }
     }

@@ -141,16 +141,16 @@ long ct__ring_size(const ct_queue *q) {
      * miss the item or room of a put/get that skipped its wake-up
      * because pend_* was set (see wake_if_waiting). Plain loads on x86. */
     uint64_t d = atomic_load_explicit(&q->deq, memory_order_seq_cst);
-    uint64_t e = atomic_load_explicit(&q->enq, memory_order_seq_cst) &
-                 ~CT__QSHUT;
+    uint64_t e =
+        atomic_load_explicit(&q->enq, memory_order_seq_cst) & ~CT__QSHUT;
     uint64_t n = e > d ? e - d : 0;
     return (long)(n > q->cap ? q->cap : n);
 }
 
 /* Positions claimed by puts that the gets have not reached yet. */
 static bool pending(const ct_queue *q) {
-    uint64_t e = atomic_load_explicit(&q->enq, memory_order_seq_cst) &
-                 ~CT__QSHUT;
+    uint64_t e =
+        atomic_load_explicit(&q->enq, memory_order_seq_cst) & ~CT__QSHUT;
     return atomic_load_explicit(&q->deq, memory_order_seq_cst) < e;
 }
 
@@ -214,9 +214,8 @@ static void leave(ct_queue *q, ct__qlist *l, _Atomic uint32_t *n,
 }
 
 static inline int full_or_shut(const ct_queue *q) {
-    return atomic_load_explicit(&q->shut, memory_order_seq_cst)
-               ? CT_ESHUTDOWN
-               : CT_EFULL;
+    return atomic_load_explicit(&q->shut, memory_order_seq_cst) ? CT_ESHUTDOWN
+                                                                : CT_EFULL;
 }
 
 /* Spin step i of `spins` + yields: pauses first, then sched_yield, which
@@ -324,8 +323,7 @@ static bool get_should_yield(ct_queue *q) {
 }
 
 static void get_yield_result(ct_queue *q, bool got, int64_t took_ns) {
-    int32_t v =
-        atomic_load_explicit(&q->get_yield_score, memory_order_relaxed);
+    int32_t v = atomic_load_explicit(&q->get_yield_score, memory_order_relaxed);
     if (!got)
         v = v > 2 ? v - 2 : 0;
     else if (took_ns < YIELD_SLOW_NS && v < YIELD_SCORE_MAX)
@@ -421,9 +419,9 @@ void ct__ring_drain(ct_queue *q) {
         uint64_t seq = atomic_load_explicit(seqp(s), memory_order_seq_cst);
         int64_t dif = (int64_t)(seq - (pos + 1));
         if (dif == 0) {
-            if (atomic_compare_exchange_strong_explicit(
-                    &q->deq, &pos, pos + 1, memory_order_relaxed,
-                    memory_order_relaxed)) {
+            if (atomic_compare_exchange_strong_explicit(&q->deq, &pos, pos + 1,
+                                                        memory_order_relaxed,
+                                                        memory_order_relaxed)) {
                 ct__qdestroy_item(q, s + 8);
                 atomic_store_explicit(seqp(s), pos + q->cap,
                                       memory_order_seq_cst);

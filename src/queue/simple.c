@@ -59,8 +59,7 @@ static void seg_reset(ct__sseg *s) {
         atomic_store_explicit(&s->ready[i], 0, memory_order_relaxed);
 }
 
-static inline unsigned char *item(const ct_queue *q, ct__sseg *s,
-                                  uint64_t i) {
+static inline unsigned char *item(const ct_queue *q, ct__sseg *s, uint64_t i) {
     return s->items + i * q->stride;
 }
 
@@ -78,8 +77,7 @@ static unsigned enter(ct_queue *q) {
         unsigned e =
             atomic_load_explicit(&q->s_epoch, memory_order_seq_cst) & 1;
         atomic_fetch_add_explicit(&q->s_active[e], 1, memory_order_seq_cst);
-        if ((atomic_load_explicit(&q->s_epoch, memory_order_seq_cst) & 1) ==
-            e)
+        if ((atomic_load_explicit(&q->s_epoch, memory_order_seq_cst) & 1) == e)
             return e;
         atomic_fetch_sub_explicit(&q->s_active[e], 1, memory_order_release);
     }
@@ -95,9 +93,8 @@ static void recycle(ct_queue *q, ct__sseg *s) {
     ct__sseg *none = NULL;
     seg_reset(s);
     /* release: the reset is seen by the producer that takes it */
-    if (!atomic_compare_exchange_strong_explicit(&q->s_spare, &none, s,
-                                                 memory_order_release,
-                                                 memory_order_relaxed))
+    if (!atomic_compare_exchange_strong_explicit(
+            &q->s_spare, &none, s, memory_order_release, memory_order_relaxed))
         ct__free(s);
 }
 
@@ -106,8 +103,8 @@ int ct__simple_put(ct_queue *q, const void *src) {
     int r = 0;
     for (;;) {
         ct__sseg *s = atomic_load_explicit(&q->s_tail, memory_order_acquire);
-        uint64_t i = atomic_fetch_add_explicit(&s->claim, 1,
-                                               memory_order_relaxed);
+        uint64_t i =
+            atomic_fetch_add_explicit(&s->claim, 1, memory_order_relaxed);
         if (i < SEG) {
             /* relaxed: qsize() is approximate; counted before the item
              * is visible so the count never goes below 0 */
@@ -124,9 +121,9 @@ int ct__simple_put(ct_queue *q, const void *src) {
                 r = CT_ENOMEM; /* nothing was queued */
                 break;
             }
-            if (atomic_compare_exchange_strong_explicit(
-                    &s->next, &n, fresh, memory_order_acq_rel,
-                    memory_order_acquire)) {
+            if (atomic_compare_exchange_strong_explicit(&s->next, &n, fresh,
+                                                        memory_order_acq_rel,
+                                                        memory_order_acquire)) {
                 n = fresh;
             } else { /* another producer linked one first */
                 ct__sseg *none = NULL;
@@ -136,9 +133,8 @@ int ct__simple_put(ct_queue *q, const void *src) {
                     ct__free(fresh);
             }
         }
-        atomic_compare_exchange_strong_explicit(&q->s_tail, &s, n,
-                                                memory_order_release,
-                                                memory_order_relaxed);
+        atomic_compare_exchange_strong_explicit(
+            &q->s_tail, &s, n, memory_order_release, memory_order_relaxed);
     }
     leave_epoch(q, e);
     if (r == 0 && atomic_load_explicit(&q->n_getwait, memory_order_seq_cst)) {
@@ -171,9 +167,8 @@ static int try_get(ct_queue *q, void *dst) {
         if (!n)
             return CT_EEMPTY;
         ct__sseg *t = s; /* no producer may find s as tail any more */
-        atomic_compare_exchange_strong_explicit(&q->s_tail, &t, n,
-                                                memory_order_release,
-                                                memory_order_relaxed);
+        atomic_compare_exchange_strong_explicit(
+            &q->s_tail, &t, n, memory_order_release, memory_order_relaxed);
         q->s_head = n;
         q->s_head_idx = 0;
         retire(q, s);

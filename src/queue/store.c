@@ -260,8 +260,8 @@ unsigned char *ct__store_detach(ct_queue *q, size_t *first, size_t *n,
 }
 
 /* Destroy the items of a detached array and free it. */
-void ct__store_destroy(ct_queue *q, unsigned char *b, size_t first,
-                       size_t n, size_t cap) {
+void ct__store_destroy(ct_queue *q, unsigned char *b, size_t first, size_t n,
+                       size_t cap) {
     bool ring = q->kind == CT_QUEUE_FIFO || q->kind == CT_QUEUE_SIMPLE;
     for (size_t i = 0; i < n; i++) {
         size_t k = ring ? (first + i) % cap : i;

@@ -36,9 +36,8 @@ void ct__qlock(_Atomic uint32_t *l) {
         c = 0;
         /* relaxed pre-check: only a hint before the CAS */
         if (atomic_load_explicit(l, memory_order_relaxed) == 0 &&
-            atomic_compare_exchange_weak_explicit(l, &c, 1,
-                                                  memory_order_acquire,
-                                                  memory_order_relaxed))
+            atomic_compare_exchange_weak_explicit(
+                l, &c, 1, memory_order_acquire, memory_order_relaxed))
             return;
     }
     while (atomic_exchange_explicit(l, 2, memory_order_acquire) != 0)
@@ -95,8 +94,8 @@ _Atomic uint32_t *ct__qlist_wake_head(ct__qlist *l, _Atomic uint32_t *n) {
      * "publish, then look for waiters" handshake (see ring.c). */
     atomic_fetch_sub_explicit(n, 1, memory_order_seq_cst);
     /* release: the waiter's acquire load of WOKEN sees the unlink. */
-    uint32_t prev = atomic_exchange_explicit(&w->state, CT__QW_WOKEN,
-                                             memory_order_acq_rel);
+    uint32_t prev =
+        atomic_exchange_explicit(&w->state, CT__QW_WOKEN, memory_order_acq_rel);
     return prev == CT__QW_SLEEPING ? &w->state : NULL;
 }
 
@@ -127,8 +126,7 @@ int ct__qwait(ct__qwaiter *w, const ct_deadline *dl) {
         ct_cpu_relax();
     }
     uint32_t s = CT__QW_WAITING;
-    if (!atomic_compare_exchange_strong_explicit(&w->state, &s,
-                                                 CT__QW_SLEEPING,
+    if (!atomic_compare_exchange_strong_explicit(&w->state, &s, CT__QW_SLEEPING,
                                                  memory_order_acquire,
                                                  memory_order_acquire))
         return 0; /* already WOKEN */

@@ -141,17 +141,15 @@ static uint32_t nsignal_of(const ct_condition *c) {
 
 /* release: a notified waiter's last touch of the condition (destroy) */
 static void nsignal_add(ct_condition *c, uint32_t v) {
-    atomic_store_explicit(&c->nsignal, nsignal_of(c) + v,
-                          memory_order_release);
+    atomic_store_explicit(&c->nsignal, nsignal_of(c) + v, memory_order_release);
 }
 
 int ct_condition_init(ct_condition *cond, ct_lock *lock, ct_rlock *rlock,
                       int flags) {
     if (!cond || (lock && rlock) || (flags & ~CT_PSHARED))
         return CT_EINVAL;
-    if ((flags & CT_PSHARED) &&
-        ((lock && !(lock->flags & CT_PSHARED)) ||
-         (rlock && !(rlock->lock.flags & CT_PSHARED))))
+    if ((flags & CT_PSHARED) && ((lock && !(lock->flags & CT_PSHARED)) ||
+                                 (rlock && !(rlock->lock.flags & CT_PSHARED))))
         return CT_EINVAL;
     cond->lock = lock;
     cond->rlock = rlock;
@@ -222,8 +220,7 @@ static int wait_private(ct_condition *c, const ct_deadline *dl) {
     }
     (void)spin_for_notify(c, &node.state);
     /* acquire: pairs with the notifier's release store */
-    while (atomic_load_explicit(&node.state, memory_order_acquire) ==
-           WAITING) {
+    while (atomic_load_explicit(&node.state, memory_order_acquire) == WAITING) {
         if (ct_park_wait(&node.state, WAITING, dl, CT_PARK_NOSPIN) ==
             CT_ETIMEDOUT) {
             rc = CT_ETIMEDOUT;

@@ -18,7 +18,8 @@ static inline int ct__park_flags(uint32_t flags) {
 
 /* Acquire `lock` before the absolute `deadline` (never NULL). Returns 0 or
  * CT_ETIMEDOUT (CT_ESTATE if destroyed). */
-CT_HIDDEN int ct__lock_acquire_until(ct_lock *lock, const ct_deadline *deadline);
+CT_HIDDEN int ct__lock_acquire_until(ct_lock *lock,
+                                     const ct_deadline *deadline);
 
 /* White box for tests: waiters registered on the lock word (parked or
  * about to park). A snapshot. */

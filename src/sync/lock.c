@@ -74,13 +74,7 @@
  */
 #include "internal.h"
 
-enum {
-    LOCKED = 1u,
-    HANDOFF = 2u,
-    WOKEN = 4u,
-    STARVING = 8u,
-    W = 16u
-};
+enum { LOCKED = 1u, HANDOFF = 2u, WOKEN = 4u, STARVING = 8u, W = 16u };
 #define DEAD 0xffffffffu
 
 /* No spinning: on the 2-core machine the library is tuned on, spinning
@@ -110,9 +104,9 @@ static bool cas(_Atomic uint32_t *w, uint32_t *expected, uint32_t desired,
  * is handed off without ever being free, so they cannot.
  * acquire: pairs with the release that cleared LOCKED. */
 static inline bool grab(ct_lock *lock) {
-    return !(atomic_fetch_or_explicit(&lock->state, LOCKED,
-                                      memory_order_acquire) &
-             LOCKED);
+    return !(
+        atomic_fetch_or_explicit(&lock->state, LOCKED, memory_order_acquire) &
+        LOCKED);
 }
 
 /* A try (timeout 0) whose grab() failed. */

@@ -63,9 +63,9 @@ static CT_COLD int once_slow(ct_once *once, int (*init)(void *), void *arg) {
         case DONE:
             return 0;
         case NEW:
-            if (!atomic_compare_exchange_weak_explicit(
-                    w, &s, RUNNING | f, memory_order_acquire,
-                    memory_order_acquire))
+            if (!atomic_compare_exchange_weak_explicit(w, &s, RUNNING | f,
+                                                       memory_order_acquire,
+                                                       memory_order_acquire))
                 continue;
             {
                 int rc = init(arg);
@@ -79,9 +79,9 @@ static CT_COLD int once_slow(ct_once *once, int (*init)(void *), void *arg) {
         case RUNNING:
             /* acquire on both sides only because a failed CAS hands us a
              * value (maybe DONE) we act on; success carries no data */
-            if (!atomic_compare_exchange_weak_explicit(
-                    w, &s, WAITED | f, memory_order_acquire,
-                    memory_order_acquire))
+            if (!atomic_compare_exchange_weak_explicit(w, &s, WAITED | f,
+                                                       memory_order_acquire,
+                                                       memory_order_acquire))
                 continue;
             s = WAITED | f;
             /* fall through */

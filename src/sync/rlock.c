@@ -55,8 +55,8 @@ static _Thread_local uint32_t local_id;
 static CT_COLD uint32_t new_local_id(void) {
     uint32_t t;
     do /* relaxed: only uniqueness matters */
-        t = atomic_fetch_add_explicit(&next_local_id, 1,
-                                      memory_order_relaxed) + 1;
+        t = atomic_fetch_add_explicit(&next_local_id, 1, memory_order_relaxed) +
+            1;
     while (t == 0);
     return local_id = t;
 }

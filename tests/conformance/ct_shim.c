@@ -39,25 +39,24 @@ SHIM_API int ct_shim_barrier_init(ct_barrier *b, int parties,
                                   int (*action)(void *), void *arg,
                                   double timeout);
 SHIM_API ct_queue *ct_shim_queue_new(long maxsize, int kind,
-                                     int (*compare)(const void *,
-                                                    const void *),
+                                     int (*compare)(const void *, const void *),
                                      void (*destructor)(void *));
 
-#define SHIM_TYPES(X)                                                         \
-    X(SHIM_LOCK, ct_lock)                                                     \
-    X(SHIM_RLOCK, ct_rlock)                                                   \
-    X(SHIM_CONDITION, ct_condition)                                           \
-    X(SHIM_SEMAPHORE, ct_semaphore)                                           \
-    X(SHIM_BOUNDED_SEMAPHORE, ct_bounded_semaphore)                           \
-    X(SHIM_EVENT, ct_event)                                                   \
-    X(SHIM_BARRIER, ct_barrier)                                               \
+#define SHIM_TYPES(X)                                                          \
+    X(SHIM_LOCK, ct_lock)                                                      \
+    X(SHIM_RLOCK, ct_rlock)                                                    \
+    X(SHIM_CONDITION, ct_condition)                                            \
+    X(SHIM_SEMAPHORE, ct_semaphore)                                            \
+    X(SHIM_BOUNDED_SEMAPHORE, ct_bounded_semaphore)                            \
+    X(SHIM_EVENT, ct_event)                                                    \
+    X(SHIM_BARRIER, ct_barrier)                                                \
     X(SHIM_ONCE, ct_once)
 
 /* sizeof(T) for the type numbered `type` (see the enum), 0 if unknown. */
 size_t ct_shim_sizeof(int type) {
     switch (type) {
-#define SIZE_CASE(k, T)                                                       \
-    case k:                                                                   \
+#define SIZE_CASE(k, T)                                                        \
+    case k:                                                                    \
         return sizeof(T);
         SHIM_TYPES(SIZE_CASE)
 #undef SIZE_CASE
@@ -68,8 +67,8 @@ size_t ct_shim_sizeof(int type) {
 /* alignof(T) for the type numbered `type`, 0 if unknown. */
 size_t ct_shim_alignof(int type) {
     switch (type) {
-#define ALIGN_CASE(k, T)                                                      \
-    case k:                                                                   \
+#define ALIGN_CASE(k, T)                                                       \
+    case k:                                                                    \
         return alignof(T);
         SHIM_TYPES(ALIGN_CASE)
 #undef ALIGN_CASE

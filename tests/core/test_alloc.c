@@ -1,19 +1,19 @@
 /* Allocation hooks: one allocator for the whole library, and the harness
  * that fails each allocation site in turn. */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/internal.h"
 #include <cmocka.h>
 #include <cthreading.h>
-#include "core/internal.h"
 
 #include "allocfail.h"
 
@@ -106,7 +106,7 @@ static int make_three_plain(void *p) {
 }
 
 static void run_harness_in_child(void **state) {
-    int (*run)(void *) = (int (*)(void *))*state;
+    int (*run)(void *) = (int (*)(void *)) * state;
     ct_test_alloc_failures(run, NULL, NULL);
 }
 

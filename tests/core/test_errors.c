@@ -42,8 +42,8 @@ static void test_python_exception_names(void **state) {
 
 static void test_unknown_codes_do_not_crash(void **state) {
     (void)state;
-    int odd[] = {1, 42, CT_ELAST_ - 1, CT_EUSER, CT_EUSER - 7, INT32_MIN,
-                 INT32_MAX};
+    int odd[] = {1,         42,       CT_ELAST_ - 1, CT_EUSER, CT_EUSER - 7,
+                 INT32_MIN, INT32_MAX};
     for (size_t i = 0; i < sizeof odd / sizeof *odd; i++) {
         assert_string_equal(ct_strerror(odd[i]), "unknown error");
         assert_string_equal(ct_errname(odd[i]), "CT_E?");
@@ -54,8 +54,8 @@ static void test_unknown_codes_do_not_crash(void **state) {
 static void test_version_string_matches_macros(void **state) {
     (void)state;
     char want[32];
-    snprintf(want, sizeof want, "%d.%d.%d", CT_VERSION_MAJOR,
-             CT_VERSION_MINOR, CT_VERSION_PATCH);
+    snprintf(want, sizeof want, "%d.%d.%d", CT_VERSION_MAJOR, CT_VERSION_MINOR,
+             CT_VERSION_PATCH);
     assert_string_equal(ct_version(), want);
     assert_true(ct_cpu_count() >= 1);
 }

@@ -1,16 +1,16 @@
 /* ct_raise: the per-thread exception slot a failing target leaves behind. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "core/internal.h"
 #include <cmocka.h>
 #include <cthreading.h>
-#include "core/internal.h"
 
 static void test_raise_returns_code_and_records_message(void **state) {
     (void)state;

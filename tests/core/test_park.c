@@ -1,11 +1,11 @@
 /* The parking layer: futex wait/wake with deadlines, private and shared.
  * CT_TEST_TIMEOUT 180 */
+#include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <math.h>
-#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>

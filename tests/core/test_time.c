@@ -6,20 +6,20 @@
  * records every clock the library asks for and every futex operation it
  * makes, and serves CLOCK_REALTIME an hour off on every call (a wall
  * clock jumping around). Nothing is stepped on the real wall clock. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <dlfcn.h>
-#include <pthread.h>
-#include <signal.h>
-#include <sys/time.h>
+#include <errno.h>
 #include <linux/futex.h>
 #include <math.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
-#include <errno.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -27,8 +27,8 @@
 
 static atomic_int realtime_asked, monotonic_asked, other_clock_asked;
 static atomic_int futex_calls, futex_realtime_calls, nanosleep_non_mono;
-static atomic_int wallclock_calls; /* gettimeofday, time */
-static atomic_int nanosleep_eintr;  /* sleeps cut short by a signal */
+static atomic_int wallclock_calls;     /* gettimeofday, time */
+static atomic_int nanosleep_eintr;     /* sleeps cut short by a signal */
 static _Atomic int64_t mono_offset_ns; /* pretend uptime, for overflow */
 
 static void reset_counters(void) {
@@ -119,8 +119,7 @@ static void test_nan_timeout_is_einval(void **state) {
     assert_int_equal(ct_deadline_init(&d, NAN, CT_NEG_REJECT), CT_EINVAL);
     assert_int_equal(ct_deadline_init(&d, NAN, CT_NEG_EXPIRED), CT_EINVAL);
     assert_int_equal(ct_deadline_init(NULL, 1.0, CT_NEG_REJECT), CT_EINVAL);
-    assert_int_equal(ct_deadline_init(&d, 1.0, (ct_negative_rule)7),
-                     CT_EINVAL);
+    assert_int_equal(ct_deadline_init(&d, 1.0, (ct_negative_rule)7), CT_EINVAL);
 }
 
 static void test_negative_timeout_follows_rule(void **state) {
@@ -128,8 +127,7 @@ static void test_negative_timeout_follows_rule(void **state) {
     ct_deadline d;
     assert_int_equal(ct_deadline_init(&d, -0.5, CT_NEG_REJECT), CT_EVALUE);
     assert_int_equal(ct_deadline_init(&d, -1.0, CT_NEG_REJECT), CT_EVALUE);
-    assert_int_equal(ct_deadline_init(&d, -INFINITY, CT_NEG_REJECT),
-                     CT_EVALUE);
+    assert_int_equal(ct_deadline_init(&d, -INFINITY, CT_NEG_REJECT), CT_EVALUE);
     assert_int_equal(ct_deadline_init(&d, -0.5, CT_NEG_EXPIRED), 0);
     assert_true(ct_deadline_expired(&d));
     assert_false(ct_deadline_is_never(&d));

@@ -5,7 +5,8 @@
 
 int main(void) {
     ct_deadline d;
-    if (ct_deadline_init(&d, 0.0, CT_NEG_REJECT) != 0 || !ct_deadline_expired(&d))
+    if (ct_deadline_init(&d, 0.0, CT_NEG_REJECT) != 0 ||
+        !ct_deadline_expired(&d))
         return 1;
     printf("consumer: cthreading %s, %s\n", ct_version(),
            ct_strerror(CT_ETIMEDOUT));

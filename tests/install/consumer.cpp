@@ -29,7 +29,7 @@ int main() {
     t.join();
     std::atomic<uint32_t> word{0};
     int woken = ct_park_wake(&word, 1, 0);
-    std::printf("c++ consumer: counter %ld, event %d, woken %d\n", counter,
-                rc, woken);
+    std::printf("c++ consumer: counter %ld, event %d, woken %d\n", counter, rc,
+                woken);
     return counter == 200000 && rc == 0 && woken == 0 ? 0 : 1;
 }

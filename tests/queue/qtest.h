@@ -29,13 +29,25 @@ static inline int cmp_int(const void *a, const void *b) {
 /* The kind the current group runs with (Python's type2test). */
 static ct_queue_kind qt_kind __attribute__((unused));
 
-static inline int qt_fifo(void **s) { (void)s; qt_kind = CT_QUEUE_FIFO; return 0; }
-static inline int qt_lifo(void **s) { (void)s; qt_kind = CT_QUEUE_LIFO; return 0; }
-static inline int qt_prio(void **s) { (void)s; qt_kind = CT_QUEUE_PRIORITY; return 0; }
+static inline int qt_fifo(void **s) {
+    (void)s;
+    qt_kind = CT_QUEUE_FIFO;
+    return 0;
+}
+static inline int qt_lifo(void **s) {
+    (void)s;
+    qt_kind = CT_QUEUE_LIFO;
+    return 0;
+}
+static inline int qt_prio(void **s) {
+    (void)s;
+    qt_kind = CT_QUEUE_PRIORITY;
+    return 0;
+}
 
 static inline ct_queue *mk(long maxsize) {
-    ct_queue *q = ct_queue_new(.maxsize = maxsize, .kind = qt_kind,
-                               .compare = cmp_int);
+    ct_queue *q =
+        ct_queue_new(.maxsize = maxsize, .kind = qt_kind, .compare = cmp_int);
     assert_non_null(q);
     return q;
 }
@@ -93,6 +105,8 @@ static inline void gate_wait(gate *g) {
     while (!atomic_load(&g->open))
         sched_yield();
 }
-static inline void gate_open(gate *g) { atomic_store(&g->open, 1); }
+static inline void gate_open(gate *g) {
+    atomic_store(&g->open, 1);
+}
 
 #endif

@@ -301,9 +301,9 @@ static int cmp_job(const void *a, const void *b) {
 static void test_by_value_items_are_copied(void **s) {
     (void)s;
     for (long maxsize = 0; maxsize <= 4; maxsize += 4) {
-        ct_queue *q = ct_queue_new(.maxsize = maxsize, .kind = qt_kind,
-                                   .item_size = sizeof(struct job),
-                                   .compare = cmp_job);
+        ct_queue *q =
+            ct_queue_new(.maxsize = maxsize, .kind = qt_kind,
+                         .item_size = sizeof(struct job), .compare = cmp_job);
         assert_non_null(q);
         for (int i = 0; i < 4; i++) {
             struct job j = {.id = i, .weight = 1.0};
@@ -340,10 +340,9 @@ static void test_null_is_a_valid_item(void **s) {
 static void test_priority_equal_items_leave_in_insertion_order(void **s) {
     (void)s;
     for (long maxsize = 0; maxsize <= 64; maxsize += 64) {
-        ct_queue *q = ct_queue_new(.maxsize = maxsize,
-                                   .kind = CT_QUEUE_PRIORITY,
-                                   .item_size = sizeof(struct job),
-                                   .compare = cmp_job);
+        ct_queue *q =
+            ct_queue_new(.maxsize = maxsize, .kind = CT_QUEUE_PRIORITY,
+                         .item_size = sizeof(struct job), .compare = cmp_job);
         /* weights 2,1,0 repeating; ids say the insertion order */
         for (int i = 0; i < 60; i++) {
             struct job j = {.id = i, .weight = 2 - i % 3};
@@ -454,9 +453,9 @@ static void test_free_destroys_remaining_items(void **s) {
     (void)s;
     for (long maxsize = 0; maxsize <= 8; maxsize += 8) {
         atomic_store(&destroyed, 0);
-        ct_queue *q = ct_queue_new(.maxsize = maxsize, .kind = qt_kind,
-                                   .compare = cmp_int,
-                                   .destructor = count_destroy);
+        ct_queue *q =
+            ct_queue_new(.maxsize = maxsize, .kind = qt_kind,
+                         .compare = cmp_int, .destructor = count_destroy);
         for (int i = 0; i < 5; i++)
             ct_queue_put(q, I(i), 0);
         void *x;
@@ -556,8 +555,7 @@ static int alloc_run(void *p) {
     return rc;
 }
 
-static void test_each_allocation_failure_is_enomem_and_loses_nothing(
-    void **s) {
+static void test_each_allocation_failure_is_enomem_and_loses_nothing(void **s) {
     (void)s;
     for (long maxsize = 0; maxsize <= 64; maxsize += 64) {
         struct alloc_ctx c = {maxsize, qt_kind};
@@ -566,24 +564,24 @@ static void test_each_allocation_failure_is_enomem_and_loses_nothing(
     }
 }
 
-#define KIND_TESTS                                                            \
-    cmocka_unit_test(test_basic),                                             \
-        cmocka_unit_test(test_task_done_too_many_is_value_error),             \
-        cmocka_unit_test(test_join_waits_for_every_task_done),                \
-        cmocka_unit_test(test_join_times_out_with_unfinished_tasks),          \
-        cmocka_unit_test(test_task_done_wakes_every_joiner),                  \
-        cmocka_unit_test(test_negative_timeout_is_value_error),               \
-        cmocka_unit_test(test_negative_timeout_follows_python_order),         \
-        cmocka_unit_test(test_nowait),                                        \
-        cmocka_unit_test(test_full_queue_of_three),                           \
-        cmocka_unit_test(test_by_value_items_are_copied),                     \
-        cmocka_unit_test(test_null_is_a_valid_item),                          \
-        cmocka_unit_test(test_blocked_getters_are_woken_in_fifo_order),       \
-        cmocka_unit_test(test_blocked_putters_are_woken_in_fifo_order),       \
-        cmocka_unit_test(test_timed_out_waiter_leaves_the_line),              \
-        cmocka_unit_test(test_free_destroys_remaining_items),                 \
-        cmocka_unit_test(test_free_with_a_blocked_thread_is_state_error),     \
-        cmocka_unit_test(                                                     \
+#define KIND_TESTS                                                             \
+    cmocka_unit_test(test_basic),                                              \
+        cmocka_unit_test(test_task_done_too_many_is_value_error),              \
+        cmocka_unit_test(test_join_waits_for_every_task_done),                 \
+        cmocka_unit_test(test_join_times_out_with_unfinished_tasks),           \
+        cmocka_unit_test(test_task_done_wakes_every_joiner),                   \
+        cmocka_unit_test(test_negative_timeout_is_value_error),                \
+        cmocka_unit_test(test_negative_timeout_follows_python_order),          \
+        cmocka_unit_test(test_nowait),                                         \
+        cmocka_unit_test(test_full_queue_of_three),                            \
+        cmocka_unit_test(test_by_value_items_are_copied),                      \
+        cmocka_unit_test(test_null_is_a_valid_item),                           \
+        cmocka_unit_test(test_blocked_getters_are_woken_in_fifo_order),        \
+        cmocka_unit_test(test_blocked_putters_are_woken_in_fifo_order),        \
+        cmocka_unit_test(test_timed_out_waiter_leaves_the_line),               \
+        cmocka_unit_test(test_free_destroys_remaining_items),                  \
+        cmocka_unit_test(test_free_with_a_blocked_thread_is_state_error),      \
+        cmocka_unit_test(                                                      \
             test_each_allocation_failure_is_enomem_and_loses_nothing)
 
 int main(void) {

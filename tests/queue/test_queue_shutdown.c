@@ -272,7 +272,7 @@ static void shutdown_get(bool immediate) {
         assert_int_equal(atomic_load(&ok_shut), 2);
     } else {
         /* Python: sorted(results) == [False, True, True] */
-        assert_int_equal(atomic_load(&ok), 2); /* two got an item */
+        assert_int_equal(atomic_load(&ok), 2);     /* two got an item */
         assert_int_equal(atomic_load(&n_shut), 1); /* one got ShutDown */
     }
     ct_queue_free(q);
@@ -518,9 +518,9 @@ static void test_shutdown_immediate_passes_items_to_destructor(void **s) {
     (void)s;
     for (long maxsize = 0; maxsize <= 8; maxsize += 8) {
         atomic_store(&destroyed, 0);
-        ct_queue *q = ct_queue_new(.maxsize = maxsize, .kind = qt_kind,
-                                   .compare = cmp_int,
-                                   .destructor = count_destroy);
+        ct_queue *q =
+            ct_queue_new(.maxsize = maxsize, .kind = qt_kind,
+                         .compare = cmp_int, .destructor = count_destroy);
         for (int i = 0; i < 6; i++)
             ct_queue_put(q, I(i), 0);
         void *x;
@@ -536,28 +536,27 @@ static void test_shutdown_immediate_passes_items_to_destructor(void **s) {
     }
 }
 
-#define SHUTDOWN_TESTS                                                        \
-    cmocka_unit_test(test_shutdown_empty),                                    \
-        cmocka_unit_test(test_shutdown_nonempty),                             \
-        cmocka_unit_test(test_shutdown_immediate),                            \
-        cmocka_unit_test(test_shutdown_allowed_transitions),                  \
-        cmocka_unit_test(test_shutdown_all_methods_in_one_thread),            \
-        cmocka_unit_test(test_shutdown_immediate_all_methods_in_one_thread),  \
-        cmocka_unit_test(test_shutdown_all_methods_in_many_threads),          \
-        cmocka_unit_test(                                                     \
-            test_shutdown_immediate_all_methods_in_many_threads),             \
-        cmocka_unit_test(test_shutdown_get),                                  \
-        cmocka_unit_test(test_shutdown_immediate_get),                        \
-        cmocka_unit_test(test_shutdown_put),                                  \
-        cmocka_unit_test(test_shutdown_immediate_put),                        \
-        cmocka_unit_test(test_shutdown_immediate_join),                       \
-        cmocka_unit_test(test_shutdown_join),                                 \
-        cmocka_unit_test(test_shutdown_immediate_put_join),                   \
-        cmocka_unit_test(test_shutdown_put_join),                             \
-        cmocka_unit_test(test_shutdown_get_task_done_join),                   \
-        cmocka_unit_test(test_shutdown_pending_get),                          \
-        cmocka_unit_test(test_shutdown_wakes_every_blocked_thread),           \
-        cmocka_unit_test(test_shutdown_is_seen_and_stops_puts_at_once),       \
+#define SHUTDOWN_TESTS                                                         \
+    cmocka_unit_test(test_shutdown_empty),                                     \
+        cmocka_unit_test(test_shutdown_nonempty),                              \
+        cmocka_unit_test(test_shutdown_immediate),                             \
+        cmocka_unit_test(test_shutdown_allowed_transitions),                   \
+        cmocka_unit_test(test_shutdown_all_methods_in_one_thread),             \
+        cmocka_unit_test(test_shutdown_immediate_all_methods_in_one_thread),   \
+        cmocka_unit_test(test_shutdown_all_methods_in_many_threads),           \
+        cmocka_unit_test(test_shutdown_immediate_all_methods_in_many_threads), \
+        cmocka_unit_test(test_shutdown_get),                                   \
+        cmocka_unit_test(test_shutdown_immediate_get),                         \
+        cmocka_unit_test(test_shutdown_put),                                   \
+        cmocka_unit_test(test_shutdown_immediate_put),                         \
+        cmocka_unit_test(test_shutdown_immediate_join),                        \
+        cmocka_unit_test(test_shutdown_join),                                  \
+        cmocka_unit_test(test_shutdown_immediate_put_join),                    \
+        cmocka_unit_test(test_shutdown_put_join),                              \
+        cmocka_unit_test(test_shutdown_get_task_done_join),                    \
+        cmocka_unit_test(test_shutdown_pending_get),                           \
+        cmocka_unit_test(test_shutdown_wakes_every_blocked_thread),            \
+        cmocka_unit_test(test_shutdown_is_seen_and_stops_puts_at_once),        \
         cmocka_unit_test(test_shutdown_immediate_passes_items_to_destructor)
 
 int main(void) {

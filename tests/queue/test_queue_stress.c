@@ -14,10 +14,10 @@
 struct run {
     ct_queue *q;
     int producers, consumers;
-    long total;          /* items to move */
-    double timeout;      /* CT_FOREVER, or small: loop on FULL/EMPTY */
+    long total;     /* items to move */
+    double timeout; /* CT_FOREVER, or small: loop on FULL/EMPTY */
     bool by_value;
-    atomic_uchar *seen;  /* seen[i]: times item i+1 was received */
+    atomic_uchar *seen; /* seen[i]: times item i+1 was received */
     atomic_long received, sum, claimed;
 };
 
@@ -82,8 +82,11 @@ static void body(void *ctx, int index) {
 
 static void move_items(ct_queue_kind kind, long maxsize, int p, int c,
                        long total, double timeout, bool by_value) {
-    struct run r = {.producers = p, .consumers = c, .total = total,
-                    .timeout = timeout, .by_value = by_value};
+    struct run r = {.producers = p,
+                    .consumers = c,
+                    .total = total,
+                    .timeout = timeout,
+                    .by_value = by_value};
     r.q = ct_queue_new(.maxsize = maxsize, .kind = kind, .compare = cmp_int,
                        .item_size = by_value ? sizeof(struct rec) : 0);
     assert_non_null(r.q);
@@ -104,7 +107,9 @@ static void move_items(ct_queue_kind kind, long maxsize, int p, int c,
 }
 
 /* 200,000 by default; CT_STRESS=50 gives 10,000,000 items. */
-static long items(void) { return ct_stress_iters(200000); }
+static long items(void) {
+    return ct_stress_iters(200000);
+}
 
 static void test_ring_moves_every_item_exactly_once(void **s) {
     (void)s;
@@ -192,8 +197,8 @@ static void test_shutdown_under_traffic_loses_nothing(void **s) {
     (void)s;
     for (int imm = 0; imm < 2; imm++) {
         for (long maxsize = 0; maxsize <= 8; maxsize += 8) {
-            struct shut_run r = {.producers = 3, .immediate = imm,
-                                 .stop_after = items() / 10};
+            struct shut_run r = {
+                .producers = 3, .immediate = imm, .stop_after = items() / 10};
             shut_ctx = &r;
             r.q = ct_queue_new(.maxsize = maxsize, .destructor = shut_destroy);
             assert_int_equal(ct_stress_run(6, shut_body, &r), 0);

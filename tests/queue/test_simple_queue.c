@@ -86,7 +86,7 @@ static void test_task_done_join_shutdown_are_not_supported(void **s) {
 struct feed {
     ct_queue *q;
     long n_inputs;
-    atomic_long next;     /* the shared input list, consumed from 0 */
+    atomic_long next; /* the shared input list, consumed from 0 */
     atomic_long n_results;
     long *results;
     int mode;
@@ -243,8 +243,7 @@ static int alloc_run(void *ctx) {
     return rc;
 }
 
-static void test_each_allocation_failure_is_enomem_and_loses_nothing(
-    void **s) {
+static void test_each_allocation_failure_is_enomem_and_loses_nothing(void **s) {
     (void)s;
     assert_true(ct_test_alloc_failures(alloc_run, NULL, NULL) >= 3);
 }

@@ -101,7 +101,9 @@ static void counting_free(void *ctx, void *p) {
     }
 }
 
-long ct_test_alloc_count(void) { return atomic_load(&calls); }
+long ct_test_alloc_count(void) {
+    return atomic_load(&calls);
+}
 long ct_test_alloc_live(void) {
     pthread_mutex_lock(&mu);
     long n = live;
@@ -148,8 +150,8 @@ int ct_test_alloc_failures(int (*run)(void *ctx), void (*verify)(void *ctx),
         }
         sites++;
         if (rc != CT_ENOMEM)
-            fail_msg("allocation %ld failed but run() returned %d (%s)", k,
-                     rc, ct_errname(rc));
+            fail_msg("allocation %ld failed but run() returned %d (%s)", k, rc,
+                     ct_errname(rc));
         if (left != 0)
             fail_msg("allocation %ld failed and %ld allocations leaked", k,
                      left);

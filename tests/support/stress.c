@@ -1,8 +1,8 @@
 #include "stress.h"
 
 #include <pthread.h>
-#include <stdatomic.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 long ct_stress_scale(void) {
@@ -47,8 +47,8 @@ int ct_stress_run(int nthreads, void (*fn)(void *ctx, int index), void *ctx) {
     }
     for (; started < nthreads; started++) {
         slots[started] = (struct slot){&run, started};
-        if (pthread_create(&tids[started], NULL, trampoline,
-                           &slots[started]) != 0) {
+        if (pthread_create(&tids[started], NULL, trampoline, &slots[started]) !=
+            0) {
             rc = -1;
             break;
         }

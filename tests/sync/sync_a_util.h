@@ -66,10 +66,10 @@ static inline void wait_lock_waiters(const ct_lock *lock, uint32_t n) {
 
 /* lock_tests.BaseTestCase.assertTimeout: at least 60% of the expected
  * time, and nothing insane (here: less than 10x plus 2 s for loaded CI). */
-#define assert_timeout(actual, expected)                                      \
-    do {                                                                      \
-        assert_true((actual) >= (expected) * 0.6);                            \
-        assert_true((actual) < (expected) * 10.0 + 2.0);                      \
+#define assert_timeout(actual, expected)                                       \
+    do {                                                                       \
+        assert_true((actual) >= (expected)*0.6);                               \
+        assert_true((actual) < (expected)*10.0 + 2.0);                         \
     } while (0)
 
 #endif

@@ -69,10 +69,10 @@ static bool never(void *arg) {
 
 struct notify_case {
     ct_condition *cond;
-    ct_lock mu;           /* protects the lists */
-    atomic_int ready;     /* lock_tests' `ready` (a count here) */
-    int phase;            /* lock_tests' phase_num (read under cond) */
-    int r1[8], n1;        /* (result, phase) -> phase if result True */
+    ct_lock mu;       /* protects the lists */
+    atomic_int ready; /* lock_tests' `ready` (a count here) */
+    int phase;        /* lock_tests' phase_num (read under cond) */
+    int r1[8], n1;    /* (result, phase) -> phase if result True */
     int r2[8], n2;
     atomic_int done1, done2;
 };
@@ -85,7 +85,9 @@ static void *notify_worker(void *arg) {
     int ph = k->phase;
     assert_int_equal(ct_condition_release(k->cond), 0);
     assert_int_equal(rc, 0);
-    CT_WITH(&k->mu) { k->r1[k->n1++] = ph; }
+    CT_WITH(&k->mu) {
+        k->r1[k->n1++] = ph;
+    }
     atomic_fetch_add(&k->done1, 1);
 
     assert_int_equal(ct_condition_acquire(k->cond, CT_FOREVER), 0);
@@ -94,7 +96,9 @@ static void *notify_worker(void *arg) {
     ph = k->phase;
     assert_int_equal(ct_condition_release(k->cond), 0);
     assert_int_equal(rc, 0);
-    CT_WITH(&k->mu) { k->r2[k->n2++] = ph; }
+    CT_WITH(&k->mu) {
+        k->r2[k->n2++] = ph;
+    }
     atomic_fetch_add(&k->done2, 1);
     return NULL;
 }
@@ -218,7 +222,9 @@ static void test_notify_wakes_longest_waiting_first(void **state) {
         }
         wait_count(&f.done, i + 1);
     }
-    CT_WITH(&f.cond) { assert_int_equal(ct_condition_notify(&f.cond, 2), 2); }
+    CT_WITH(&f.cond) {
+        assert_int_equal(ct_condition_notify(&f.cond, 2), 2);
+    }
     wait_count(&f.done, 4);
     CT_WITH(&f.cond) {
         assert_int_equal(ct_condition_notify(&f.cond, 0), 0);
@@ -308,8 +314,7 @@ static bool count_calls(void *arg) {
 
 /* Python's wait_for with timeout 0 or negative still waits once (the
  * lock is released and taken back) and asks the predicate again. */
-static void test_wait_for_expired_waits_once_and_rechecks(
-    void **state) {
+static void test_wait_for_expired_waits_once_and_rechecks(void **state) {
     (void)state;
     ct_condition c = CT_CONDITION_INIT;
     CT_WITH(&c) {
@@ -448,7 +453,9 @@ static void test_wait_releases_all_rlock_levels_and_restores(void **state) {
 
 static void *wait_forever(void *arg) {
     ct_condition *c = arg;
-    CT_WITH(c) { assert_int_equal(ct_condition_wait(c, CT_FOREVER), 0); }
+    CT_WITH(c) {
+        assert_int_equal(ct_condition_wait(c, CT_FOREVER), 0);
+    }
     return NULL;
 }
 
@@ -473,8 +480,7 @@ static void test_bad_inputs_and_destroy_while_waited_on(void **state) {
 
     ct_condition own = CT_CONDITION_INIT;
     CT_WITH(&own) {
-        assert_int_equal(ct_condition_wait_for(&own, NULL, NULL, 0),
-                         CT_EINVAL);
+        assert_int_equal(ct_condition_wait_for(&own, NULL, NULL, 0), CT_EINVAL);
         assert_int_equal(ct_condition_notify(&own, -1), CT_EVALUE);
         assert_int_equal(ct_condition_destroy(&own), CT_ESTATE); /* held */
     }
@@ -482,7 +488,9 @@ static void test_bad_inputs_and_destroy_while_waited_on(void **state) {
     assert_int_equal(pthread_create(&t, NULL, wait_forever, &own), 0);
     wait_waiters(&own, 1);
     assert_int_equal(ct_condition_destroy(&own), CT_ESTATE);
-    CT_WITH(&own) { assert_int_equal(ct_condition_notify_all(&own), 1); }
+    CT_WITH(&own) {
+        assert_int_equal(ct_condition_notify_all(&own), 1);
+    }
     pthread_join(t, NULL);
     assert_int_equal(ct_condition_destroy(&own), 0);
 }
@@ -617,7 +625,7 @@ static void buf_fn(void *ctx, int index) {
                 while (b->count == 0)
                     ct_condition_wait(&b->not_empty,
                                       (index % 2) ? 0.001 : CT_FOREVER);
-                    /* odd consumers use short timeouts and re-check */
+                /* odd consumers use short timeouts and re-check */
                 long v = b->buf[b->head];
                 b->head = (b->head + 1) % 4;
                 b->count--;
@@ -632,10 +640,8 @@ static void buf_fn(void *ctx, int index) {
 static void bounded_buffer(int flags) {
     struct buffer b = {.per_producer = ct_stress_iters(5000)};
     assert_int_equal(ct_lock_init(&b.lock, flags), 0);
-    assert_int_equal(ct_condition_init(&b.not_empty, &b.lock, NULL, flags),
-                     0);
-    assert_int_equal(ct_condition_init(&b.not_full, &b.lock, NULL, flags),
-                     0);
+    assert_int_equal(ct_condition_init(&b.not_empty, &b.lock, NULL, flags), 0);
+    assert_int_equal(ct_condition_init(&b.not_full, &b.lock, NULL, flags), 0);
     assert_int_equal(ct_stress_run(8, buf_fn, &b), 0);
     assert_int_equal(atomic_load(&b.taken_n), 4 * b.per_producer);
     assert_int_equal(atomic_load(&b.taken_sum),

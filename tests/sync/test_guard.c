@@ -74,7 +74,9 @@ static void test_nested_guards_release_in_reverse(void **state) {
     }
     assert_false(ct_lock_locked(&a));
     /* several guards on one line (each gets its own name) */
-    CT_WITH(&a) CT_WITH(&b) { assert_true(ct_lock_locked(&b)); }
+    CT_WITH(&a) CT_WITH(&b) {
+        assert_true(ct_lock_locked(&b));
+    }
     assert_false(ct_lock_locked(&a) || ct_lock_locked(&b));
 }
 
@@ -82,22 +84,30 @@ static void test_with_every_guarded_type(void **state) {
     (void)state;
     ct_rlock r = CT_RLOCK_INIT;
     CT_WITH(&r) {
-        CT_WITH(&r) { assert_int_equal(ct__rlock_recursion_count(&r), 2); }
+        CT_WITH(&r) {
+            assert_int_equal(ct__rlock_recursion_count(&r), 2);
+        }
         assert_int_equal(ct__rlock_recursion_count(&r), 1);
     }
     assert_false(ct_rlock_locked(&r));
 
     ct_condition c = CT_CONDITION_INIT;
-    CT_WITH(&c) { assert_true(ct_rlock_is_owned(&c.own)); }
+    CT_WITH(&c) {
+        assert_true(ct_rlock_is_owned(&c.own));
+    }
     assert_false(ct_rlock_locked(&c.own));
 
     ct_semaphore s = CT_SEMAPHORE_INIT(2);
-    CT_WITH(&s) { assert_int_equal(ct_semaphore_value(&s), 1); }
+    CT_WITH(&s) {
+        assert_int_equal(ct_semaphore_value(&s), 1);
+    }
     assert_int_equal(ct_semaphore_value(&s), 2);
 
     ct_bounded_semaphore bs;
     assert_int_equal(ct_bounded_semaphore_init(&bs, 1, 0), 0);
-    CT_WITH(&bs) { assert_int_equal(ct_bounded_semaphore_value(&bs), 0); }
+    CT_WITH(&bs) {
+        assert_int_equal(ct_bounded_semaphore_value(&bs), 0);
+    }
     assert_int_equal(ct_bounded_semaphore_value(&bs), 1);
     /* released exactly once: a bounded semaphore would refuse a second */
     assert_int_equal(ct_bounded_semaphore_release(&bs, 1), CT_EVALUE);
@@ -108,10 +118,14 @@ static void test_failed_acquire_skips_the_block(void **state) {
     (void)state;
     ct_lock *none = NULL;
     int ran = 0;
-    CT_WITH(none) { ran++; }
+    CT_WITH(none) {
+        ran++;
+    }
     ct_lock dead = CT_LOCK_INIT;
     assert_int_equal(ct_lock_destroy(&dead), 0);
-    CT_WITH(&dead) { ran++; }
+    CT_WITH(&dead) {
+        ran++;
+    }
     assert_int_equal(ran, 0);
     ct__guard_exit(NULL); /* harmless */
     ct__guard g = ct__guard_enter(&dead, 99);
@@ -126,7 +140,9 @@ struct counter {
 static void *incr(void *arg) {
     struct counter *c = arg;
     for (int i = 0; i < 10000; i++)
-        CT_WITH(&c->lock) { c->value++; }
+        CT_WITH(&c->lock) {
+            c->value++;
+        }
     return NULL;
 }
 

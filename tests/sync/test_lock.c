@@ -434,8 +434,8 @@ static void relay_fn(void *ctx, int index) {
             pthread_t t;
             void *res;
             if (i % 64 == 0) {
-                assert_int_equal(pthread_create(&t, NULL, release_it,
-                                                &r->lock), 0);
+                assert_int_equal(pthread_create(&t, NULL, release_it, &r->lock),
+                                 0);
                 pthread_join(t, &res);
                 assert_int_equal((int)(intptr_t)res, 0);
                 continue;

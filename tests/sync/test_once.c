@@ -55,8 +55,8 @@ static void *call_and_report(void *arg) {
 
 /* The running caller's failure goes to it alone; a waiter then runs init
  * itself and succeeds; everybody else gets 0. */
-static void test_failing_init_returns_code_and_next_caller_retries(
-    void **state) {
+static void
+test_failing_init_returns_code_and_next_caller_retries(void **state) {
     (void)state;
     struct single s = {.once = CT_ONCE_INIT, .fail_first = 1};
     pthread_t first;

@@ -66,8 +66,8 @@ static int hold_lock_then_release_on_signal(void *p) {
 
 /* A process waits with a timeout for a lock another process holds; then
  * any process may release it (and wakes the other's sleeper). */
-static void test_pshared_lock_timeout_and_wakeup_across_processes(
-    void **state) {
+static void
+test_pshared_lock_timeout_and_wakeup_across_processes(void **state) {
     (void)state;
     struct counter *c = ct_test_shared_map(sizeof *c);
     c->lock = (ct_lock)CT_LOCK_INIT_PSHARED;
@@ -345,8 +345,7 @@ static int once_child(void *p) {
 /* A CT_PSHARED once between processes: the child waits for the parent's
  * init (a shared futex: a private one would never wake it), the parent's
  * failure wakes it, it retries and succeeds, and the parent sees it done. */
-static void test_pshared_once_waits_and_retries_across_processes(
-    void **state) {
+static void test_pshared_once_waits_and_retries_across_processes(void **state) {
     (void)state;
     struct oshared *o = ct_test_shared_map(sizeof *o);
     assert_int_equal(ct_once_init(&o->once, CT_PSHARED), 0);
@@ -377,15 +376,13 @@ static void test_pshared_once_waits_and_retries_across_processes(
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pshared_lock_counter_is_exact),
-        cmocka_unit_test(
-            test_pshared_lock_timeout_and_wakeup_across_processes),
+        cmocka_unit_test(test_pshared_lock_timeout_and_wakeup_across_processes),
         cmocka_unit_test(test_pshared_rlock_counter_and_ownership),
         cmocka_unit_test(test_pshared_condition_handoff_over_lock),
         cmocka_unit_test(test_pshared_condition_handoff_own_rlock),
         cmocka_unit_test(test_pshared_notify_all_wakes_every_process),
         cmocka_unit_test(test_pshared_lock_ordering_between_processes),
-        cmocka_unit_test(
-            test_pshared_once_waits_and_retries_across_processes),
+        cmocka_unit_test(test_pshared_once_waits_and_retries_across_processes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -241,7 +241,8 @@ static void test_pshared_barrier_abort_reaches_other_processes(void **state) {
     ct_barrier *b = ct_test_shared_map(sizeof *b);
     assert_int_equal(
         ct_barrier_init(b, 3, .timeout = 30.0, .flags = CT_PSHARED), 0);
-    pid_t x = ct_test_spawn(bar_broken_waiter, b), y = ct_test_spawn(bar_broken_waiter, b);
+    pid_t x = ct_test_spawn(bar_broken_waiter, b),
+          y = ct_test_spawn(bar_broken_waiter, b);
     wait_word(&b->seq, 1, 1); /* someone sleeps (SLEEPERS bit) */
     double end = ct_monotonic() + 30.0;
     while (ct_barrier_n_waiting(b) < 2)
