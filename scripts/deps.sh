@@ -45,7 +45,7 @@ want libclang-rt-14-dev links clang -fsanitize=address,undefined
 want libtsan2 links gcc -fsanitize=thread
 # CPython's own test suites (lock_tests.py, test_queue.py) run against the
 # library through tests/conformance: Debian ships them separately.
-want python3 has python3
+want python3 test -x /usr/bin/python3
 want libpython3.11-testsuite /usr/bin/python3 -c 'import test.lock_tests'
 if [ "$what" = bench ]; then
     want libglib2.0-dev pkg-config --exists glib-2.0
