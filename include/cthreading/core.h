@@ -62,7 +62,8 @@ CT_API const char *ct_version(void);
 
 enum {
     CT_OK = 0,
-    CT_EINVAL = -1,      /* bad argument: NULL, NaN timeout, unknown flag */
+    CT_EINVAL = -1,      /* TypeError: bad argument (NULL, NaN timeout,
+                            unknown flag) */
     CT_ETIMEDOUT = -2,   /* TimeoutError; acquire/wait ran out of time */
     CT_EEMPTY = -3,      /* queue.Empty */
     CT_EFULL = -4,       /* queue.Full */
@@ -99,8 +100,8 @@ CT_API const char *ct_strerror(int code);
 CT_API const char *ct_errname(int code);
 
 /* The Python exception that `code` stands for ("TimeoutError",
- * "queue.Empty", ...), or "Exception" for application codes.
- * Thread-safe; static storage. */
+ * "queue.Empty", ...); "None" for 0; "Exception" for application codes
+ * and any other unknown code. Thread-safe; static storage. */
 CT_API const char *ct_exception_type(int code);
 
 /* ------------------------------------------------------------------------

@@ -88,7 +88,8 @@ typedef struct ct_rlock {
 /* Initialise. `flags`: 0 or CT_PSHARED. Returns 0 or CT_EINVAL. */
 CT_API int ct_rlock_init(ct_rlock *rlock, int flags);
 
-/* As ct_lock_destroy(): 0, CT_EINVAL for NULL, CT_ESTATE if held. */
+/* As ct_lock_destroy(): 0, CT_EINVAL for NULL, CT_ESTATE if held or
+ * waited on. */
 CT_API int ct_rlock_destroy(ct_rlock *rlock);
 
 /* Acquire (again, if the caller already owns it: the count goes up).
