@@ -37,7 +37,7 @@ int tour_core(bool quick) {
     printf("   fail_politely(-3) -> %d %s (%s): %s\n", rc, ct_errname(rc),
            ct_exception_type(rc), e.message);
     ct_exception_clear();
-    bad |= rc != CT_EVALUE;
+    TOUR_FAIL_IF(bad, rc != CT_EVALUE);
 
     TOUR_STEP("core", "deadlines: double seconds in, CLOCK_MONOTONIC inside");
     ct_deadline d;
@@ -56,7 +56,7 @@ int tour_core(bool quick) {
     double waited = ct_monotonic() - t0;
     printf("   park with a 50 ms deadline -> %s after %.1f ms\n",
            ct_errname(rc), waited * 1e3);
-    bad |= rc != CT_ETIMEDOUT || waited < 0.05;
+    TOUR_FAIL_IF(bad, rc != CT_ETIMEDOUT || waited < 0.05);
 
     TOUR_STEP("core", "parking: two threads hand a word back and forth");
     struct pingpong pp = {0, quick ? 20000 : 200000};
@@ -78,6 +78,6 @@ int tour_core(bool quick) {
     printf("   %ld round trips in %.3f s: %.2f us each, final word %u\n",
            pp.rounds, dt, dt / (double)pp.rounds * 1e6,
            (unsigned)atomic_load(&pp.word));
-    bad |= atomic_load(&pp.word) != last;
+    TOUR_FAIL_IF(bad, atomic_load(&pp.word) != last);
     return bad;
 }

@@ -80,7 +80,7 @@ int tour_queue(bool quick) {
         printf("   %-13s put 111 333 222 -> get", names[k]);
         for (int i = 0; i < 3; i++) {
             void *x;
-            bad |= ct_queue_get(q, &x, 0) != 0;
+            TOUR_FAIL_IF(bad, ct_queue_get(q, &x, 0) != 0);
             printf(" %d", (int)(intptr_t)x);
         }
         printf("\n");
@@ -97,13 +97,13 @@ int tour_queue(bool quick) {
     printf("   maxsize=2 full: put_nowait -> %s, put(timeout=0.02) -> %s "
            "after %.1f ms\n",
            ct_errname(full), ct_errname(timed), waited * 1e3);
-    bad |= full != CT_EFULL || timed != CT_EFULL || waited < 0.02;
+    TOUR_FAIL_IF(bad, full != CT_EFULL || timed != CT_EFULL || waited < 0.02);
     ct_queue_get(q, &x, 0);
     ct_queue_get(q, &x, 0);
     int empty = ct_queue_get(q, &x, 0);
     printf("   empty: get_nowait -> %s; get(timeout=-1) -> %s\n",
            ct_errname(empty), ct_errname(ct_queue_get(q, &x, -1)));
-    bad |= empty != CT_EEMPTY;
+    TOUR_FAIL_IF(bad, empty != CT_EEMPTY);
     ct_queue_free(q);
 
     TOUR_STEP("queue", "producers and consumers through 1,024 slots");
@@ -129,7 +129,7 @@ int tour_queue(bool quick) {
         printf("   %d/%d: %ld items in %.0f ms = %.0f ns/item, every item "
                "once: %s\n",
                f.p, f.p, total, dt * 1e3, dt / total * 1e9, ok ? "yes" : "NO");
-        bad |= !ok;
+        TOUR_FAIL_IF(bad, !ok);
         ct_queue_free(f.q);
     }
 
@@ -144,7 +144,7 @@ int tour_queue(bool quick) {
         ct_queue_put(p.ping, I(i + 1), CT_FOREVER);
         ct_queue_get(p.pong, &x, CT_FOREVER);
         lat[i] = (ct_monotonic() - t0) / 2;
-        bad |= (intptr_t)x != i + 1;
+        TOUR_FAIL_IF(bad, (intptr_t)x != i + 1);
     }
     ct_thread_join(pt, CT_FOREVER);
     ct_thread_free(pt);
@@ -169,7 +169,7 @@ int tour_queue(bool quick) {
     printf("   3 puts: join(0.01) -> %s; 3 task_done: join -> %s; "
            "a 4th task_done -> %s\n",
            ct_errname(j1), ct_errname(j2), ct_errname(extra));
-    bad |= j1 != CT_ETIMEDOUT || j2 != 0 || extra != CT_EVALUE;
+    TOUR_FAIL_IF(bad, j1 != CT_ETIMEDOUT || j2 != 0 || extra != CT_EVALUE);
     ct_thread *g[3];
     for (int i = 0; i < 3; i++) {
         g[i] = ct_thread_new(blocked_getter, q);
@@ -188,7 +188,7 @@ int tour_queue(bool quick) {
     printf("   shutdown(): %d blocked getters got CT_ESHUTDOWN within "
            "%.0f us\n",
            ok, (ct_monotonic() - t0) * 1e6);
-    bad |= ok != 3;
+    TOUR_FAIL_IF(bad, ok != 3);
     ct_queue_free(q);
     return bad;
 }

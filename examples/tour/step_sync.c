@@ -116,7 +116,7 @@ int tour_sync(bool quick) {
            iterations, guarded, want);
     printf("   %.1f ns per locked increment (all threads, %d CPUs)\n",
            el * 1e9 / (double)want, ct_cpu_count());
-    bad |= guarded != want;
+    TOUR_FAIL_IF(bad, guarded != want);
 
     TOUR_STEP("sync", "Lock timeouts: CT_ETIMEDOUT instead of a hang");
     ct_lock_acquire(&lock, CT_FOREVER);
@@ -127,7 +127,7 @@ int tour_sync(bool quick) {
            "acquire(-1) -> %s; release twice -> %s\n",
            ct_errname(rc), el * 1e3, ct_errname(ct_lock_acquire(&lock, -1)),
            (ct_lock_release(&lock), ct_errname(ct_lock_release(&lock))));
-    bad |= rc != CT_ETIMEDOUT || el < 0.09;
+    TOUR_FAIL_IF(bad, rc != CT_ETIMEDOUT || el < 0.09);
 
     TOUR_STEP("sync", "RLock: the owner re-enters; others must wait");
     ct_rlock r = CT_RLOCK_INIT;
@@ -155,7 +155,7 @@ int tour_sync(bool quick) {
     ct_thread_free(p);
     printf("   %ld items handed over, sum %ld (expected %ld), %.1f us each\n",
            rounds, sum, rounds * (rounds + 1) / 2, el * 1e6 / (double)rounds);
-    bad |= sum != rounds * (rounds + 1) / 2;
+    TOUR_FAIL_IF(bad, sum != rounds * (rounds + 1) / 2);
 
     TOUR_STEP("sync", "deadlock avoided: locks taken in one global order");
     iterations = quick ? 20000 : 200000;
@@ -163,12 +163,12 @@ int tour_sync(bool quick) {
     printf("   %d threads transferring both ways: A=%ld B=%ld total=%ld "
            "(expected 200), no deadlock\n",
            T, bal_a, bal_b, bal_a + bal_b);
-    bad |= bal_a + bal_b != 200;
+    TOUR_FAIL_IF(bad, bal_a + bal_b != 200);
 
     TOUR_STEP("sync", "once: a thread-safe singleton");
     run_threads(T, call_once, NULL);
     printf("   %d threads called ct_once_call: init ran %d time(s)\n", T,
            atomic_load(&inits));
-    bad |= atomic_load(&inits) != 1;
+    TOUR_FAIL_IF(bad, atomic_load(&inits) != 1);
     return bad;
 }

@@ -168,7 +168,8 @@ int tour_sync_b(bool quick) {
            "%.0f ms, permits back: %d\n",
            atomic_load(&most), (ct_monotonic() - t0) * 1e3,
            ct_semaphore_value(&limit));
-    bad |= atomic_load(&most) > 3 || ct_semaphore_value(&limit) != 3;
+    TOUR_FAIL_IF(bad,
+                 atomic_load(&most) > 3 || ct_semaphore_value(&limit) != 3);
 
     TOUR_STEP("sync", "BoundedSemaphore: one release too many is an error");
     ct_bounded_semaphore pool = CT_BOUNDED_SEMAPHORE_INIT(2);
@@ -178,7 +179,7 @@ int tour_sync_b(bool quick) {
     printf("   release past the bound -> %s (%s); value stays %d\n",
            ct_errname(rc), ct_exception_type(rc),
            ct_bounded_semaphore_value(&pool));
-    bad |= rc != CT_EVALUE;
+    TOUR_FAIL_IF(bad, rc != CT_EVALUE);
 
     TOUR_STEP("sync", "hand-offs between two threads: ours vs sem_t");
     rounds = quick ? 20000 : 200000;
@@ -208,7 +209,7 @@ int tour_sync_b(bool quick) {
            atomic_load(&started), (ct_monotonic() - t0) * 1e3);
     ct_event_clear(&start);
     printf("%s\n", ct_errname(ct_event_wait(&start, 0)));
-    bad |= atomic_load(&started) != 6;
+    TOUR_FAIL_IF(bad, atomic_load(&started) != 6);
 
     TOUR_STEP("sync", "Barrier: threads cross together, ours vs pthread");
     crossings = quick ? 2000 : 20000;
@@ -231,7 +232,7 @@ int tour_sync_b(bool quick) {
            ct_barrier_broken(&late));
     ct_barrier_reset(&late);
     printf(", after reset broken=%d\n", ct_barrier_broken(&late));
-    bad |= atomic_load(&broken) != 2 || ct_barrier_broken(&late);
+    TOUR_FAIL_IF(bad, atomic_load(&broken) != 2 || ct_barrier_broken(&late));
 
     TOUR_STEP("sync", "Event between processes (fork + shared memory)");
     ct_event *shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE,
@@ -248,7 +249,7 @@ int tour_sync_b(bool quick) {
     printf("   child process woken by the parent's set(): %s (%.1f ms)\n",
            WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "yes" : "NO",
            (ct_monotonic() - t0) * 1e3);
-    bad |= !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    TOUR_FAIL_IF(bad, !(WIFEXITED(status) && WEXITSTATUS(status) == 0));
     munmap(shared, sizeof *shared);
     return bad ? 1 : 0;
 }

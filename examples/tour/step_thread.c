@@ -68,7 +68,7 @@ int tour_thread(bool quick) {
     printf("   a thread reports: %s\n", who);
     printf("   main thread: %s, live threads now: %zu\n",
            ct_thread_name(ct_thread_main()), ct_thread_active_count());
-    bad |= strncmp(who, "Thread-", 7) != 0;
+    TOUR_FAIL_IF(bad, strncmp(who, "Thread-", 7) != 0);
     ct_thread_free(t);
 
     int n = quick ? 500 : 5000;
@@ -114,7 +114,7 @@ int tour_thread(bool quick) {
            TASKS, nap, seq, conc, seq / conc);
     /* Ideal is seq / TASKS; a loaded CI machine running sanitizers may
      * add tens of ms, so only "clearly overlapped" is required. */
-    bad |= conc > seq * 0.8;
+    TOUR_FAIL_IF(bad, conc > seq * 0.8);
 
     TOUR_STEP("thread", "thread-local values and failing threads");
     atomic_int destroyed = 0;
@@ -127,13 +127,13 @@ int tour_thread(bool quick) {
     }
     for (int i = 0; i < 3; i++) {
         ct_thread_join(lt[i], CT_FOREVER);
-        bad |= ct_thread_result(lt[i]) != 0;
+        TOUR_FAIL_IF(bad, ct_thread_result(lt[i]) != 0);
         ct_thread_free(lt[i]);
     }
     ct_local_free(l);
     printf("   3 threads used a local: %d destructor calls at their exit\n",
            atomic_load(&destroyed));
-    bad |= atomic_load(&destroyed) != 3;
+    TOUR_FAIL_IF(bad, atomic_load(&destroyed) != 3);
 
     char report[400] = "";
     ct_thread_set_excepthook(count_hook, report);
@@ -144,7 +144,7 @@ int tour_thread(bool quick) {
     ct_thread_set_excepthook(NULL, NULL);
     printf("   excepthook saw: %s (result %s)\n", report,
            ct_errname(ct_thread_result(t)));
-    bad |= ct_thread_result(t) != CT_EVALUE;
+    TOUR_FAIL_IF(bad, ct_thread_result(t) != CT_EVALUE);
     ct_thread_free(t);
 
     TOUR_STEP("thread", "Timer and cancel");
@@ -162,7 +162,7 @@ int tour_thread(bool quick) {
            "(prevented=%d) and ended in %.4f s; calls: %d\n",
            delay, ct_monotonic() - t0, prevented, cancel_time,
            atomic_load(&timer_calls));
-    bad |= atomic_load(&timer_calls) != 1 || prevented != 1;
+    TOUR_FAIL_IF(bad, atomic_load(&timer_calls) != 1 || prevented != 1);
     ct_thread_free(fires);
     ct_thread_free(cancelled);
 

@@ -54,14 +54,10 @@ int main(int argc, char **argv) {
            quick ? " [quick]" : "");
     int rc = 0;
     rc |= tour_core(quick);
-    if (tour_thread)
-        rc |= tour_thread(quick);
-    if (tour_sync)
-        rc |= tour_sync(quick);
-    if (tour_sync_b)
-        rc |= tour_sync_b(quick);
-    if (tour_queue)
-        rc |= tour_queue(quick);
+    rc |= tour_thread(quick);
+    rc |= tour_sync(quick);
+    rc |= tour_sync_b(quick);
+    rc |= tour_queue(quick);
     printf("== tour complete%s\n", rc ? " (with failures)" : "");
     return rc ? 1 : 0;
 }

@@ -7,13 +7,24 @@
 
 #include <cthreading.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 int tour_core(bool quick);
-/* Layers still being written are weak until they land. */
-__attribute__((weak)) int tour_thread(bool quick);
-__attribute__((weak)) int tour_sync(bool quick);
-__attribute__((weak)) int tour_queue(bool quick);
-__attribute__((weak)) int tour_sync_b(bool quick);
+int tour_thread(bool quick);
+int tour_sync(bool quick); /* Lock, RLock, Condition, once, order */
+int tour_queue(bool quick);
+int tour_sync_b(bool quick); /* Semaphore, Event, Barrier */
+
+/* Flag a misbehaviour: if `expr` is true, say which check failed (so a
+ * failing tour names it) and set `bad`. */
+#define TOUR_FAIL_IF(bad, expr)                                                \
+    do {                                                                       \
+        if (expr) {                                                            \
+            printf("   !! unexpected: %s (%s:%d)\n", #expr, __FILE__,          \
+                   __LINE__);                                                  \
+            (bad) = 1;                                                         \
+        }                                                                      \
+    } while (0)
 
 /* A step heading: "-- <layer>: <title>". */
 #define TOUR_STEP(layer, title) printf("\n-- %s: %s\n", layer, title)
