@@ -11,66 +11,32 @@
  *                         (bench/py/pingpong.py)
  */
 #include "harness.h"
+#include "turn.h"
 
 #include <cthreading/sync.h>
 #include <pthread.h>
 #include <stdio.h>
 
-#ifdef BENCH_HAVE_GLIB
-#include <glib.h>
-#endif
-
+/* The alternatives' state is the shared textbook turn (turn.h); ours
+ * rides beside it on the same turn flag. */
 typedef struct pp {
-    long n;
-    int turn;
+    bench_turn tb; /* first: the alternatives' sides take &pp as theirs */
 #ifdef BENCH_CT_CONDITION
     ct_lock lock;
     ct_condition cond;
-#endif
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-#ifdef BENCH_HAVE_GLIB
-    GMutex gmu;
-    GCond gcv;
 #endif
 } pp;
 
 #ifdef BENCH_CT_CONDITION
 static void ct_side(void *ctx, int me) {
     pp *p = ctx;
-    for (long i = 0; i < p->n; i++) {
+    for (long i = 0; i < p->tb.n; i++) {
         ct_condition_acquire(&p->cond, CT_FOREVER);
-        while (p->turn != me)
+        while (p->tb.turn != me)
             ct_condition_wait(&p->cond, CT_FOREVER);
-        p->turn = !me;
+        p->tb.turn = !me;
         ct_condition_notify(&p->cond, 1);
         ct_condition_release(&p->cond);
-    }
-}
-#endif
-
-static void px_side(void *ctx, int me) {
-    pp *p = ctx;
-    for (long i = 0; i < p->n; i++) {
-        pthread_mutex_lock(&p->mu);
-        while (p->turn != me)
-            pthread_cond_wait(&p->cv, &p->mu);
-        p->turn = !me;
-        pthread_cond_signal(&p->cv);
-        pthread_mutex_unlock(&p->mu);
-    }
-}
-
-#ifdef BENCH_HAVE_GLIB
-static void gl_side(void *ctx, int me) {
-    pp *p = ctx;
-    for (long i = 0; i < p->n; i++) {
-        g_mutex_lock(&p->gmu);
-        while (p->turn != me)
-            g_cond_wait(&p->gcv, &p->gmu);
-        p->turn = !me;
-        g_cond_signal(&p->gcv);
-        g_mutex_unlock(&p->gmu);
     }
 }
 #endif
@@ -83,29 +49,18 @@ typedef struct rep_arg {
 static int rep(void *arg, bench_out *out) {
     rep_arg *a = arg;
     static pp p;
-    p.n = a->n;
-    p.turn = 0;
+    bench_turn_init(&p.tb, a->n);
 #ifdef BENCH_CT_CONDITION
     ct_lock_init(&p.lock, 0);
     ct_condition_init(&p.cond, &p.lock, NULL, 0);
 #endif
-    pthread_mutex_init(&p.mu, NULL);
-    pthread_cond_init(&p.cv, NULL);
-#ifdef BENCH_HAVE_GLIB
-    g_mutex_init(&p.gmu);
-    g_cond_init(&p.gcv);
-#endif
+    /* tb is the first member: a bench_turn side gets it through &p */
     int64_t ns = bench_team(2, a->side, &p);
 #ifdef BENCH_CT_CONDITION
     ct_condition_destroy(&p.cond);
     ct_lock_destroy(&p.lock);
 #endif
-    pthread_mutex_destroy(&p.mu);
-    pthread_cond_destroy(&p.cv);
-#ifdef BENCH_HAVE_GLIB
-    g_mutex_clear(&p.gmu);
-    g_cond_clear(&p.gcv);
-#endif
+    bench_turn_destroy(&p.tb);
     if (ns < 0)
         return -1;
     out->value[0] = (double)ns / (double)a->n;
@@ -122,10 +77,10 @@ int main(int argc, char **argv) {
 #else
     bench_skip("cthreading", param, 2, "not built yet");
 #endif
-    rep_arg px = {n, px_side};
+    rep_arg px = {n, bench_turn_pthread_side};
     bench_run("pthread mutex+cond", param, 2, metric, rep, &px);
 #ifdef BENCH_HAVE_GLIB
-    rep_arg gl = {n, gl_side};
+    rep_arg gl = {n, bench_turn_glib_side};
     bench_run("GLib GMutex+GCond", param, 2, metric, rep, &gl);
 #else
     bench_skip("GLib GMutex+GCond", param, 2, BENCH_GLIB_SKIP);

@@ -12,6 +12,7 @@
  *   python         threading.Condition + turn flag (bench/py/pingpong.py)
  */
 #include "harness.h"
+#include "turn.h"
 
 #include <cthreading/core.h>
 #include <pthread.h>
@@ -19,21 +20,10 @@
 #include <stdatomic.h>
 #include <stdio.h>
 
-#ifdef BENCH_HAVE_GLIB
-#include <glib.h>
-#endif
-
 typedef struct pp {
-    long n;
+    bench_turn tb;         /* the textbook alternatives (turn.h); tb.n = N */
     _Atomic uint32_t turn; /* cthreading: 0 = ping's turn, 1 = pong's */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int pturn;
     sem_t s[2];
-#ifdef BENCH_HAVE_GLIB
-    GMutex gmu;
-    GCond gcv;
-#endif
 } pp;
 
 /* ---------------------------------------------------------- cthreading */
@@ -41,7 +31,7 @@ typedef struct pp {
 static void ct_side(void *ctx, int me) {
     pp *p = ctx;
     uint32_t mine = (uint32_t)me, other = (uint32_t)!me;
-    for (long i = 0; i < p->n; i++) {
+    for (long i = 0; i < p->tb.n; i++) {
         uint32_t t;
         while ((t = atomic_load_explicit(&p->turn, memory_order_acquire)) !=
                mine)
@@ -51,46 +41,16 @@ static void ct_side(void *ctx, int me) {
     }
 }
 
-/* ------------------------------------------------------ pthread cond */
-
-static void cond_side(void *ctx, int me) {
-    pp *p = ctx;
-    for (long i = 0; i < p->n; i++) {
-        pthread_mutex_lock(&p->mu);
-        while (p->pturn != me)
-            pthread_cond_wait(&p->cv, &p->mu);
-        p->pturn = !me;
-        pthread_cond_signal(&p->cv);
-        pthread_mutex_unlock(&p->mu);
-    }
-}
-
 /* ---------------------------------------------------------- sem_t */
 
 static void sem_side(void *ctx, int me) {
     pp *p = ctx;
-    for (long i = 0; i < p->n; i++) {
+    for (long i = 0; i < p->tb.n; i++) {
         while (sem_wait(&p->s[me]) != 0)
             ;
         sem_post(&p->s[!me]);
     }
 }
-
-/* ---------------------------------------------------------- GLib */
-
-#ifdef BENCH_HAVE_GLIB
-static void glib_side(void *ctx, int me) {
-    pp *p = ctx;
-    for (long i = 0; i < p->n; i++) {
-        g_mutex_lock(&p->gmu);
-        while (p->pturn != me)
-            g_cond_wait(&p->gcv, &p->gmu);
-        p->pturn = !me;
-        g_cond_signal(&p->gcv);
-        g_mutex_unlock(&p->gmu);
-    }
-}
-#endif
 
 /* ---------------------------------------------------------- driver */
 
@@ -101,24 +61,15 @@ typedef struct rep_arg {
 
 static int rep(void *arg, bench_out *out) {
     rep_arg *a = arg;
-    pp p = {.n = a->n};
-    pthread_mutex_init(&p.mu, NULL);
-    pthread_cond_init(&p.cv, NULL);
+    pp p = {0};
+    bench_turn_init(&p.tb, a->n);
     sem_init(&p.s[0], 0, 1); /* ping goes first */
     sem_init(&p.s[1], 0, 0);
-#ifdef BENCH_HAVE_GLIB
-    g_mutex_init(&p.gmu);
-    g_cond_init(&p.gcv);
-#endif
+    /* tb is the first member: a bench_turn side gets it through &p */
     int64_t ns = bench_team(2, a->side, &p);
-    pthread_mutex_destroy(&p.mu);
-    pthread_cond_destroy(&p.cv);
+    bench_turn_destroy(&p.tb);
     sem_destroy(&p.s[0]);
     sem_destroy(&p.s[1]);
-#ifdef BENCH_HAVE_GLIB
-    g_mutex_clear(&p.gmu);
-    g_cond_clear(&p.gcv);
-#endif
     if (ns < 0)
         return -1;
     out->value[0] = (double)ns / (double)a->n;
@@ -129,12 +80,13 @@ int main(int argc, char **argv) {
     bench_init(argc, argv, "park");
     long n = bench_size(50000, 10000, 200);
     const char *param = "ping-pong";
-    rep_arg ct = {n, ct_side}, cv = {n, cond_side}, sm = {n, sem_side};
+    rep_arg ct = {n, ct_side}, cv = {n, bench_turn_pthread_side},
+            sm = {n, sem_side};
     bench_run("cthreading", param, 2, "ns/roundtrip", rep, &ct);
     bench_run("pthread mutex+cond", param, 2, "ns/roundtrip", rep, &cv);
     bench_run("POSIX sem_t", param, 2, "ns/roundtrip", rep, &sm);
 #ifdef BENCH_HAVE_GLIB
-    rep_arg gl = {n, glib_side};
+    rep_arg gl = {n, bench_turn_glib_side};
     bench_run("GLib GMutex+GCond", param, 2, "ns/roundtrip", rep, &gl);
 #else
     bench_skip("GLib GMutex+GCond", param, 2, BENCH_GLIB_SKIP);
