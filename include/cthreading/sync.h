@@ -31,14 +31,13 @@ extern "C" {
  * ---------------------------------------------------------------------- */
 
 typedef struct ct_lock {
-    CT_ATOMIC(uint32_t) state; /* private: see src/sync/lock.c */
-    uint32_t flags;            /* private: CT_PSHARED */
+    CT_ATOMIC(uint64_t) word; /* private: see src/sync/lock.c */
 } ct_lock;
 
 #define CT_LOCK_INIT                                                           \
-    { 0, 0 }
-#define CT_LOCK_INIT_PSHARED                                                   \
-    { 0, CT_PSHARED }
+    { 0 }
+#define CT_LOCK_INIT_PSHARED /* private encoding: the shared bit of `word` */  \
+    { (uint64_t)1 << 32 }
 
 /* Initialise an unlocked lock. `flags`: 0 or CT_PSHARED.
  * Returns 0, CT_EINVAL for NULL or unknown flags. Does not allocate. */

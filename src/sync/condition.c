@@ -148,8 +148,9 @@ int ct_condition_init(ct_condition *cond, ct_lock *lock, ct_rlock *rlock,
                       int flags) {
     if (!cond || (lock && rlock) || (flags & ~CT_PSHARED))
         return CT_EINVAL;
-    if ((flags & CT_PSHARED) && ((lock && !(lock->flags & CT_PSHARED)) ||
-                                 (rlock && !(rlock->lock.flags & CT_PSHARED))))
+    if ((flags & CT_PSHARED) &&
+        ((lock && ct__lock_park_flags(lock) != CT_PARK_SHARED) ||
+         (rlock && ct__lock_park_flags(&rlock->lock) != CT_PARK_SHARED)))
         return CT_EINVAL;
     cond->lock = lock;
     cond->rlock = rlock;

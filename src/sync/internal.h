@@ -16,6 +16,24 @@ static inline int ct__park_flags(uint32_t flags) {
     return (flags & CT_PSHARED) ? CT_PARK_SHARED : CT_PARK_PRIVATE;
 }
 
+/* The Lock word's bits (see lock.c), for lock.c and white-box tests. */
+#define CT__LOCK_LOCKED ((uint64_t)1)
+#define CT__LOCK_HANDOFF ((uint64_t)2)
+#define CT__LOCK_SPINNING ((uint64_t)4)
+#define CT__LOCK_W ((uint64_t)8) /* one registered waiter */
+#define CT__LOCK_SHARED ((uint64_t)1 << 32)
+#define CT__LOCK_WOKEN ((uint64_t)1 << 33)
+#define CT__LOCK_STARVING ((uint64_t)1 << 34)
+#define CT__LOCK_SEQ ((uint64_t)1 << 35) /* one wake-up */
+#define CT__LOCK_SEQ_MASK (~(CT__LOCK_SEQ - 1))
+
+/* Park flags of a Lock (private or shared, from its word). */
+static inline int ct__lock_park_flags(const ct_lock *lock) {
+    /* relaxed: the shared bit never changes after init */
+    uint64_t w = atomic_load_explicit(&lock->word, memory_order_relaxed);
+    return (w & CT__LOCK_SHARED) ? CT_PARK_SHARED : CT_PARK_PRIVATE;
+}
+
 /* Acquire `lock` before the absolute `deadline` (never NULL). Returns 0 or
  * CT_ETIMEDOUT (CT_ESTATE if destroyed). */
 CT_HIDDEN int ct__lock_acquire_until(ct_lock *lock,

@@ -63,7 +63,7 @@ static CT_COLD uint32_t new_local_id(void) {
 
 /* The caller's id as an owner of `rl` (see the protocol comment). */
 static inline uint32_t me(const ct_rlock *rl) {
-    if (rl->lock.flags & CT_PSHARED)
+    if (ct__lock_park_flags(&rl->lock) == CT_PARK_SHARED)
         return ct__tid();
     uint32_t t = local_id;
     return CT_LIKELY(t != 0) ? t : new_local_id();

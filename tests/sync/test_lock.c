@@ -135,7 +135,7 @@ static void test_starving_waiter_gets_the_lock_handed_off(void **state) {
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, acquire_hold_release, &h), 0);
     wait_lock_waiters(lp, 1);
-    atomic_fetch_or(&lp->state, 8u); /* as the waiter would: STARVING */
+    atomic_fetch_or(&lp->word, CT__LOCK_STARVING); /* as the waiter would */
     assert_int_equal(ct_lock_release(lp), 0);
     /* handed off, or taken by the waiter (which holds it until we have
      * tried): never free to us */
@@ -144,15 +144,16 @@ static void test_starving_waiter_gets_the_lock_handed_off(void **state) {
     pthread_join(t, NULL);
     ct_lock l = *lp;
     assert_false(ct_lock_locked(&l));
-    assert_int_equal(l.state, 0);
+    assert_int_equal(l.word & ~CT__LOCK_SEQ_MASK, 0);
 
     /* A hand-off nobody has taken yet, released by another thread (any
      * thread may release a Lock): the word is set by hand, no waiter
      * sleeps yet; the waiter that comes takes the freed lock. */
-    atomic_store(&l.state, 1u | 2u | 4u | 16u); /* LOCKED HANDOFF WOKEN, 1 */
+    atomic_store(&l.word, CT__LOCK_LOCKED | CT__LOCK_HANDOFF | CT__LOCK_WOKEN |
+                              CT__LOCK_W); /* and one waiter */
     assert_int_equal(ct_lock_release(&l), 0);
     assert_false(ct_lock_locked(&l));
-    atomic_fetch_sub(&l.state, 16u); /* that waiter left */
+    atomic_fetch_sub(&l.word, CT__LOCK_W); /* that waiter left */
     assert_int_equal(ct_lock_acquire(&l, 0), 0);
     assert_int_equal(ct_lock_release(&l), 0);
     assert_int_equal(ct_lock_destroy(&l), 0);
