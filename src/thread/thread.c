@@ -340,6 +340,33 @@ static bool claim_reap(ct_thread *t) {
            t->gen == ct__fork_generation();
 }
 
+/* pthread_join, after up to JOIN_SPIN_NS of pthread_tryjoin_np on more
+ * than one CPU: a short-lived thread is usually gone by then, and the
+ * joiner neither sleeps nor leaves its CPU idle (on a VM an idle vCPU
+ * halts, and waking it costs 10-20 us). Measured on 2 vCPUs, 20,000
+ * create+join of an empty thread: 27-31 us per thread against 30-35 us
+ * with a plain pthread_join, 20,018 context switches down to 115. */
+#define JOIN_SPIN_NS 50000
+static void reap(ct_thread *t) {
+    static _Atomic int multi = -1; /* unknown yet */
+    /* relaxed: a cached, idempotent answer */
+    int m = atomic_load_explicit(&multi, memory_order_relaxed);
+    if (CT_UNLIKELY(m < 0)) {
+        m = ct_cpu_count() > 1;
+        atomic_store_explicit(&multi, m, memory_order_relaxed);
+    }
+    if (m) {
+        int64_t end = ct__now_ns() + JOIN_SPIN_NS;
+        do {
+            if (pthread_tryjoin_np(t->handle, NULL) == 0)
+                return; /* acquires the thread's writes, as pthread_join */
+            for (int i = 0; i < 8; i++)
+                ct_cpu_relax();
+        } while (ct__now_ns() < end);
+    }
+    pthread_join(t->handle, NULL); /* acquires the thread's writes */
+}
+
 int ct_thread_join(ct_thread *t, double timeout) {
     if (!t || isnan(timeout))
         return CT_EINVAL;
@@ -352,7 +379,7 @@ int ct_thread_join(ct_thread *t, double timeout) {
     ct_deadline d;
     ct_deadline_init(&d, timeout, CT_NEG_EXPIRED);
     if (ct_deadline_is_never(&d) && claim_reap(t)) {
-        pthread_join(t->handle, NULL); /* acquires the thread's writes */
+        reap(t);
         return 0;
     }
     uint32_t s = wait_state_past(t, CT_THREAD_FINISHED, &d);
