@@ -19,6 +19,18 @@ int ct_cpu_count(void) {
     return n > 0 ? (int)n : 1;
 }
 
+bool ct__multi_cpu(void) {
+    static _Atomic int multi = -1; /* unknown yet */
+    /* relaxed: a cached, idempotent answer */
+    int m = atomic_load_explicit(&multi, memory_order_relaxed);
+    if (CT_UNLIKELY(m < 0)) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        m = n > 1;
+        atomic_store_explicit(&multi, m, memory_order_relaxed);
+    }
+    return m;
+}
+
 void ct_cpu_relax(void) {
     ct__relax();
 }

@@ -46,6 +46,7 @@
 
 #include <sched.h>
 #include <string.h>
+#include <time.h>
 
 /* Tries before a waiter links itself, each after RELAX pauses (~1-2 us
  * in all on the 2-core EPYC here, where a pause costs 35-65 ns): long
@@ -61,6 +62,9 @@
 enum { TRY_SPIN = 8, RELAX = 4, PUT_YIELDS = 2 };
 enum { YIELD_SCORE_MAX = 16, YIELD_PROBE = 256, YIELD_SLOW_NS = 50000 };
 enum { BACKOFF_MAX = 64 };
+/* A registered waiter that saw a claim waits for its publish with yields,
+ * then with 50 us sleeps (a claimer preempted by a higher priority). */
+enum { LOOK_YIELDS = 64 };
 
 static inline unsigned char *slot(const ct_queue *q, uint64_t pos) {
     uint64_t i = q->mask != UINT64_MAX ? (pos & q->mask) : (pos % q->cap);
@@ -270,7 +274,12 @@ static int last_look(ct_queue *q, bool get, void *buf, const ct_deadline *dl) {
             return r; /* nothing claimed: whoever claims next wakes us */
         if (i >= TRY_SPIN && ct_deadline_expired(dl))
             return r; /* the caller's timeout path looks once more */
-        relax(i, TRY_SPIN);
+        if (i < LOOK_YIELDS) {
+            relax(i, TRY_SPIN);
+        } else { /* the claimer is not running: do not busy-wait on it */
+            struct timespec nap = {0, 50000};
+            nanosleep(&nap, NULL);
+        }
     }
 }
 

@@ -78,14 +78,7 @@ static _Thread_local uint32_t spin_budget = SPIN_MAX;
 static _Thread_local uint32_t spin_calls;
 
 uint32_t ct__spin_budget(void) {
-    static _Atomic int single_cpu = -1; /* unknown yet */
-    /* relaxed: a cached, idempotent answer */
-    int one = atomic_load_explicit(&single_cpu, memory_order_relaxed);
-    if (CT_UNLIKELY(one < 0)) {
-        one = ct_cpu_count() == 1;
-        atomic_store_explicit(&single_cpu, one, memory_order_relaxed);
-    }
-    if (one)
+    if (!ct__multi_cpu())
         return 0;
     return (++spin_calls % PROBE_EVERY == 0) ? SPIN_MAX : spin_budget;
 }

@@ -348,14 +348,7 @@ static bool claim_reap(ct_thread *t) {
  * with a plain pthread_join, 20,018 context switches down to 115. */
 #define JOIN_SPIN_NS 50000
 static void reap(ct_thread *t) {
-    static _Atomic int multi = -1; /* unknown yet */
-    /* relaxed: a cached, idempotent answer */
-    int m = atomic_load_explicit(&multi, memory_order_relaxed);
-    if (CT_UNLIKELY(m < 0)) {
-        m = ct_cpu_count() > 1;
-        atomic_store_explicit(&multi, m, memory_order_relaxed);
-    }
-    if (m) {
+    if (ct__multi_cpu()) {
         int64_t end = ct__now_ns() + JOIN_SPIN_NS;
         do {
             if (pthread_tryjoin_np(t->handle, NULL) == 0)

@@ -159,6 +159,73 @@ static void test_starving_waiter_gets_the_lock_handed_off(void **state) {
     assert_int_equal(ct_lock_destroy(&l), 0);
 }
 
+/* Review finding: a hand-off must reach a waiter that is spinning when
+ * the lock is handed off (it used to skip HANDOFF while spinning, then
+ * park on a lock with no owner until its timeout). The waiter registers,
+ * we release at once (within its spin phase), with STARVING set as a
+ * starving waiter would leave it. Each round must end long before the
+ * waiter's 5 s timeout. */
+struct timed_take {
+    ct_lock *lock;
+    int rc;
+    double waited;
+};
+
+static void *timed_take(void *arg) {
+    struct timed_take *t = arg;
+    double t0 = ct_monotonic();
+    t->rc = ct_lock_acquire(t->lock, 5.0);
+    t->waited = ct_monotonic() - t0;
+    if (t->rc == 0)
+        ct_lock_release(t->lock);
+    return NULL;
+}
+
+static void test_handoff_reaches_a_spinning_waiter(void **state) {
+    (void)state;
+    ct_lock l = CT_LOCK_INIT;
+    for (int round = 0; round < 50; round++) {
+        struct timed_take t = {&l, -1, 0};
+        assert_int_equal(ct_lock_acquire(&l, CT_FOREVER), 0);
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, timed_take, &t), 0);
+        double end = ct_monotonic() + 30.0;
+        while (ct__lock_waiters(&l) < 1) /* no yield: catch it spinning */
+            assert_true(ct_monotonic() < end);
+        atomic_fetch_or(&l.word, CT__LOCK_STARVING);
+        assert_int_equal(ct_lock_release(&l), 0);
+        assert_int_equal(pthread_join(th, NULL), 0);
+        assert_int_equal(t.rc, 0);
+        assert_true(t.waited < 2.5);
+    }
+    assert_int_equal(l.word & ~CT__LOCK_SEQ_MASK, 0);
+    assert_int_equal(ct_lock_destroy(&l), 0);
+}
+
+/* Review finding: SPINNING left set by a spinner that no longer exists
+ * (a thread of the parent, after fork) must not keep releases from
+ * waking the waiters. Simulated: a ghost waiter registered and SPINNING.
+ * The real waiter parks behind it, the release makes no wake-up call,
+ * and the waiter must adopt SPINNING after its nap and take the lock. */
+static void test_stale_spinning_is_adopted(void **state) {
+    (void)state;
+    ct_lock l = CT_LOCK_INIT;
+    assert_int_equal(ct_lock_acquire(&l, CT_FOREVER), 0);
+    atomic_fetch_add(&l.word, CT__LOCK_W | CT__LOCK_SPINNING); /* ghost */
+    struct timed_take t = {&l, -1, 0};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, timed_take, &t), 0);
+    wait_lock_waiters(&l, 2);
+    assert_int_equal(ct_lock_release(&l), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(t.rc, 0);
+    assert_true(t.waited < 2.5);
+    /* the ghost leaves; SPINNING was cleared by the adopter */
+    assert_int_equal(l.word & (CT__LOCK_SPINNING | CT__LOCK_LOCKED), 0);
+    atomic_fetch_sub(&l.word, CT__LOCK_W);
+    assert_int_equal(ct_lock_destroy(&l), 0);
+}
+
 /* lock_tests.BaseLockTests.test_thread_leak: many foreign threads */
 static void test_many_foreign_threads_use_the_lock(void **state) {
     (void)state;
@@ -462,6 +529,8 @@ int main(void) {
         cmocka_unit_test(test_try_acquire_contended_fails),
         cmocka_unit_test(test_acquire_contended_blocks_until_release),
         cmocka_unit_test(test_starving_waiter_gets_the_lock_handed_off),
+        cmocka_unit_test(test_handoff_reaches_a_spinning_waiter),
+        cmocka_unit_test(test_stale_spinning_is_adopted),
         cmocka_unit_test(test_many_foreign_threads_use_the_lock),
         cmocka_unit_test(test_timeout_rules_and_timed_wait),
         cmocka_unit_test(test_reacquire_blocks_until_other_thread_releases),
