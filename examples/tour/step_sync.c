@@ -3,6 +3,7 @@
 #include "tour.h"
 
 #include <cthreading/sync.h>
+#include <pthread.h>
 #include <stdio.h>
 
 enum { T = 4 };
@@ -31,6 +32,20 @@ static int count_locked(void *arg) {
         CT_WITH(&lock) {
             guarded++;
         }
+    return 0;
+}
+
+/* The same work under a pthread_mutex_t, for the side-by-side figure. */
+static pthread_mutex_t pmutex = PTHREAD_MUTEX_INITIALIZER;
+static long pguarded;
+
+static int count_pthread(void *arg) {
+    (void)arg;
+    for (long i = 0; i < iterations; i++) {
+        pthread_mutex_lock(&pmutex);
+        pguarded++;
+        pthread_mutex_unlock(&pmutex);
+    }
     return 0;
 }
 
@@ -114,9 +129,15 @@ int tour_sync(bool quick) {
            T, (long)racy, T * 2000000L - (long)racy);
     printf("   %d threads x %ld increments with lock: %ld (expected %ld)\n", T,
            iterations, guarded, want);
-    printf("   %.1f ns per locked increment (all threads, %d CPUs)\n",
-           el * 1e9 / (double)want, ct_cpu_count());
+    t0 = ct_monotonic();
+    run_threads(T, count_pthread, NULL);
+    double pel = ct_monotonic() - t0;
+    printf("   %.1f ns per locked increment (all threads, %d CPUs); "
+           "pthread_mutex_t: %.1f ns (x%.1f)\n",
+           el * 1e9 / (double)want, ct_cpu_count(), pel * 1e9 / (double)want,
+           pel / el);
     TOUR_FAIL_IF(bad, guarded != want);
+    TOUR_FAIL_IF(bad, pguarded != want);
 
     TOUR_STEP("sync", "Lock timeouts: CT_ETIMEDOUT instead of a hang");
     ct_lock_acquire(&lock, CT_FOREVER);
