@@ -159,36 +159,48 @@ static void test_starving_waiter_gets_the_lock_handed_off(void **state) {
     assert_int_equal(ct_lock_destroy(&l), 0);
 }
 
+/* lock_tests.BaseLockTests.test_thread_leak: many foreign threads */
+static void test_many_foreign_threads_use_the_lock(void **state) {
+    (void)state;
+    ct_lock l = CT_LOCK_INIT;
+    bunch b;
+    bunch_start(&b, 15, acquire_release, &l);
+    bunch_join(&b);
+    assert_false(ct_lock_locked(&l));
+}
+
+struct timed {
+    ct_lock *lock;
+    int rc;
+    double elapsed;
+    double timeout; /* 0: 0.5 s */
+    bool release;   /* release the lock once acquired */
+};
+
+static void *timed_acquire(void *arg) {
+    struct timed *t = arg;
+    double t1 = ct_monotonic();
+    t->rc = ct_lock_acquire(t->lock, t->timeout > 0 ? t->timeout : 0.5);
+    t->elapsed = ct_monotonic() - t1;
+    if (t->rc == 0 && t->release)
+        ct_lock_release(t->lock);
+    return NULL;
+}
+
 /* Review finding: a hand-off must reach a waiter that is spinning when
  * the lock is handed off (it used to skip HANDOFF while spinning, then
  * park on a lock with no owner until its timeout). The waiter registers,
  * we release at once (within its spin phase), with STARVING set as a
  * starving waiter would leave it. Each round must end long before the
  * waiter's 5 s timeout. */
-struct timed_take {
-    ct_lock *lock;
-    int rc;
-    double waited;
-};
-
-static void *timed_take(void *arg) {
-    struct timed_take *t = arg;
-    double t0 = ct_monotonic();
-    t->rc = ct_lock_acquire(t->lock, 5.0);
-    t->waited = ct_monotonic() - t0;
-    if (t->rc == 0)
-        ct_lock_release(t->lock);
-    return NULL;
-}
-
 static void test_handoff_reaches_a_spinning_waiter(void **state) {
     (void)state;
     ct_lock l = CT_LOCK_INIT;
     for (int round = 0; round < 50; round++) {
-        struct timed_take t = {&l, -1, 0};
+        struct timed t = {&l, -1, 0, 5.0, true};
         assert_int_equal(ct_lock_acquire(&l, CT_FOREVER), 0);
         pthread_t th;
-        assert_int_equal(pthread_create(&th, NULL, timed_take, &t), 0);
+        assert_int_equal(pthread_create(&th, NULL, timed_acquire, &t), 0);
         double end = ct_monotonic() + 30.0;
         while (ct__lock_waiters(&l) < 1) /* no yield: catch it spinning */
             assert_true(ct_monotonic() < end);
@@ -196,7 +208,7 @@ static void test_handoff_reaches_a_spinning_waiter(void **state) {
         assert_int_equal(ct_lock_release(&l), 0);
         assert_int_equal(pthread_join(th, NULL), 0);
         assert_int_equal(t.rc, 0);
-        assert_true(t.waited < 2.5);
+        assert_true(t.elapsed < 2.5);
     }
     assert_int_equal(l.word & ~CT__LOCK_SEQ_MASK, 0);
     assert_int_equal(ct_lock_destroy(&l), 0);
@@ -212,42 +224,18 @@ static void test_stale_spinning_is_adopted(void **state) {
     ct_lock l = CT_LOCK_INIT;
     assert_int_equal(ct_lock_acquire(&l, CT_FOREVER), 0);
     atomic_fetch_add(&l.word, CT__LOCK_W | CT__LOCK_SPINNING); /* ghost */
-    struct timed_take t = {&l, -1, 0};
+    struct timed t = {&l, -1, 0, 5.0, true};
     pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, timed_take, &t), 0);
+    assert_int_equal(pthread_create(&th, NULL, timed_acquire, &t), 0);
     wait_lock_waiters(&l, 2);
     assert_int_equal(ct_lock_release(&l), 0);
     assert_int_equal(pthread_join(th, NULL), 0);
     assert_int_equal(t.rc, 0);
-    assert_true(t.waited < 2.5);
+    assert_true(t.elapsed < 2.5);
     /* the ghost leaves; SPINNING was cleared by the adopter */
     assert_int_equal(l.word & (CT__LOCK_SPINNING | CT__LOCK_LOCKED), 0);
     atomic_fetch_sub(&l.word, CT__LOCK_W);
     assert_int_equal(ct_lock_destroy(&l), 0);
-}
-
-/* lock_tests.BaseLockTests.test_thread_leak: many foreign threads */
-static void test_many_foreign_threads_use_the_lock(void **state) {
-    (void)state;
-    ct_lock l = CT_LOCK_INIT;
-    bunch b;
-    bunch_start(&b, 15, acquire_release, &l);
-    bunch_join(&b);
-    assert_false(ct_lock_locked(&l));
-}
-
-struct timed {
-    ct_lock *lock;
-    int rc;
-    double elapsed;
-};
-
-static void *timed_acquire(void *arg) {
-    struct timed *t = arg;
-    double t1 = ct_monotonic();
-    t->rc = ct_lock_acquire(t->lock, 0.5);
-    t->elapsed = ct_monotonic() - t1;
-    return NULL;
 }
 
 /* lock_tests.BaseLockTests.test_timeout */
@@ -265,7 +253,7 @@ static void test_timeout_rules_and_timed_wait(void **state) {
     double t1 = ct_monotonic();
     assert_int_equal(ct_lock_acquire(&l, 5), 0);
     assert_true(ct_monotonic() - t1 < 5);
-    struct timed t = {&l, 1, 0};
+    struct timed t = {&l, 1, 0, 0, false};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, timed_acquire, &t), 0);
     pthread_join(th, NULL);
