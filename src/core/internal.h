@@ -40,9 +40,10 @@ CT_HIDDEN void ct__current_name(char out[CT_NAME_MAX]);
  * in an earlier task is never reported for a later one. */
 CT_HIDDEN void ct__exception_take(int code, ct_exception *out);
 
-/* True if the machine has more than one CPU online (cached on first use;
- * not the caller's affinity, which may be narrower than the process's).
- * Spinning waits spin only then. */
+/* True if the process may run on more than one CPU: the main thread's
+ * affinity (what taskset or a cpuset gave the process; not the caller's,
+ * which may be narrower), cached on first use. Spinning waits spin only
+ * then. */
 CT_HIDDEN bool ct__multi_cpu(void);
 
 /* Monotonic "now" in nanoseconds (the clock every deadline uses). */

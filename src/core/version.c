@@ -24,7 +24,13 @@ bool ct__multi_cpu(void) {
     /* relaxed: a cached, idempotent answer */
     int m = atomic_load_explicit(&multi, memory_order_relaxed);
     if (CT_UNLIKELY(m < 0)) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        /* The main thread's CPUs (taskset, a container's cpuset): every
+         * thread inherits them, and a thread that pins itself later does
+         * not change them. */
+        cpu_set_t set;
+        long n = sched_getaffinity(getpid(), sizeof set, &set) == 0
+                     ? CPU_COUNT(&set)
+                     : sysconf(_SC_NPROCESSORS_ONLN);
         m = n > 1;
         atomic_store_explicit(&multi, m, memory_order_relaxed);
     }
