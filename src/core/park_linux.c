@@ -1,5 +1,7 @@
-/* The parking layer on Linux: futex(2). The only OS-specific file of the
- * library; a port replaces this file and nothing else.
+/* The parking layer on Linux: futex(2). The OS-specific part of parking;
+ * a port replaces this file, and the thread layer's few Linux/glibc calls
+ * (prctl(PR_SET_NAME), pthread_attr_setsigmask_np, pthread_tryjoin_np in
+ * src/thread/thread.c).
  *
  *   wait(word, expected, deadline):  spin a little while *word == expected,
  *       then FUTEX_WAIT_BITSET, which sleeps only if *word still equals
