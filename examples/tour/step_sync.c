@@ -49,18 +49,6 @@ static int count_pthread(void *arg) {
     return 0;
 }
 
-static void run_threads(int n, ct_thread_fn fn, void *arg) {
-    ct_thread *t[T];
-    for (int i = 0; i < n; i++) {
-        t[i] = ct_thread_new(fn, arg);
-        ct_thread_start(t[i]);
-    }
-    for (int i = 0; i < n; i++) {
-        ct_thread_join(t[i], CT_FOREVER);
-        ct_thread_free(t[i]);
-    }
-}
-
 /* one-slot mailbox over a Condition */
 static ct_condition cond = CT_CONDITION_INIT;
 static long slot, rounds;
@@ -119,9 +107,9 @@ int tour_sync(bool quick) {
     iterations = quick ? 200000 : 2000000;
 
     TOUR_STEP("sync", "a race condition, and the Lock that fixes it");
-    run_threads(T, count_racy, NULL);
+    tour_run_threads(T, count_racy, NULL);
     double t0 = ct_monotonic();
-    run_threads(T, count_locked, NULL);
+    tour_run_threads(T, count_locked, NULL);
     double el = ct_monotonic() - t0;
     long want = T * iterations;
     printf("   %d threads x 2000000 increments without lock: %ld "
@@ -130,7 +118,7 @@ int tour_sync(bool quick) {
     printf("   %d threads x %ld increments with lock: %ld (expected %ld)\n", T,
            iterations, guarded, want);
     t0 = ct_monotonic();
-    run_threads(T, count_pthread, NULL);
+    tour_run_threads(T, count_pthread, NULL);
     double pel = ct_monotonic() - t0;
     printf("   %.1f ns per locked increment (all threads, %d CPUs); "
            "pthread_mutex_t: %.1f ns (x%.1f)\n",
@@ -180,14 +168,14 @@ int tour_sync(bool quick) {
 
     TOUR_STEP("sync", "deadlock avoided: locks taken in one global order");
     iterations = quick ? 20000 : 200000;
-    run_threads(T, transfers, NULL);
+    tour_run_threads(T, transfers, NULL);
     printf("   %d threads transferring both ways: A=%ld B=%ld total=%ld "
            "(expected 200), no deadlock\n",
            T, bal_a, bal_b, bal_a + bal_b);
     TOUR_FAIL_IF(bad, bal_a + bal_b != 200);
 
     TOUR_STEP("sync", "once: a thread-safe singleton");
-    run_threads(T, call_once, NULL);
+    tour_run_threads(T, call_once, NULL);
     printf("   %d threads called ct_once_call: init ran %d time(s)\n", T,
            atomic_load(&inits));
     TOUR_FAIL_IF(bad, atomic_load(&inits) != 1);

@@ -11,20 +11,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* ------------------------------------------------------------ helpers */
-
-static void run_threads(int n, int (*fn)(void *), void *arg) {
-    ct_thread *t[16];
-    for (int i = 0; i < n; i++) {
-        t[i] = ct_thread_new(fn, arg);
-        ct_thread_start(t[i]);
-    }
-    for (int i = 0; i < n; i++) {
-        ct_thread_join(t[i], CT_FOREVER);
-        ct_thread_free(t[i]);
-    }
-}
-
 /* --------------------------------------------------- semaphore: limit */
 
 static ct_semaphore limit = CT_SEMAPHORE_INIT(3);
@@ -163,7 +149,7 @@ int tour_sync_b(bool quick) {
 
     TOUR_STEP("sync", "Semaphore: at most 3 threads inside");
     double t0 = ct_monotonic();
-    run_threads(8, limited, NULL);
+    tour_run_threads(8, limited, NULL);
     printf("   8 threads x 20 entries, at most %d inside at once (limit 3), "
            "%.0f ms, permits back: %d\n",
            atomic_load(&most), (ct_monotonic() - t0) * 1e3,
@@ -225,7 +211,7 @@ int tour_sync_b(bool quick) {
     ct_barrier_init(&late, 3, .timeout = 0.1);
     atomic_int broken = 0;
     t0 = ct_monotonic();
-    run_threads(2, late_waiter, &broken);
+    tour_run_threads(2, late_waiter, &broken);
     printf("   2 of 3 parties came: %d got CT_EBROKEN after %.0f ms; "
            "broken=%d",
            atomic_load(&broken), (ct_monotonic() - t0) * 1e3,

@@ -48,6 +48,18 @@
 #include <stdio.h>
 #include <string.h>
 
+void tour_run_threads(int n, ct_thread_fn fn, void *arg) {
+    ct_thread *t[16];
+    for (int i = 0; i < n && i < 16; i++) {
+        t[i] = ct_thread_new(fn, arg);
+        ct_thread_start(t[i]);
+    }
+    for (int i = 0; i < n && i < 16; i++) {
+        ct_thread_join(t[i], CT_FOREVER);
+        ct_thread_free(t[i]);
+    }
+}
+
 int main(int argc, char **argv) {
     bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
     printf("== cthreading %s tour (%d CPUs)%s\n", ct_version(), ct_cpu_count(),

@@ -26,6 +26,9 @@ int tour_sync_b(bool quick); /* Semaphore, Event, Barrier */
         }                                                                      \
     } while (0)
 
+/* Start n (at most 16) threads running fn(arg) and join them all. */
+void tour_run_threads(int n, ct_thread_fn fn, void *arg);
+
 /* A step heading: "-- <layer>: <title>". */
 #define TOUR_STEP(layer, title) printf("\n-- %s: %s\n", layer, title)
 
