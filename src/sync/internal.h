@@ -27,11 +27,16 @@ static inline int ct__park_flags(uint32_t flags) {
 #define CT__LOCK_SEQ ((uint64_t)1 << 35) /* one wake-up */
 #define CT__LOCK_SEQ_MASK (~(CT__LOCK_SEQ - 1))
 
+/* Park flags of a Lock word's value (private or shared). */
+static inline int ct__lock_word_park_flags(uint64_t w) {
+    return (w & CT__LOCK_SHARED) ? CT_PARK_SHARED : CT_PARK_PRIVATE;
+}
+
 /* Park flags of a Lock (private or shared, from its word). */
 static inline int ct__lock_park_flags(const ct_lock *lock) {
     /* relaxed: the shared bit never changes after init */
-    uint64_t w = atomic_load_explicit(&lock->word, memory_order_relaxed);
-    return (w & CT__LOCK_SHARED) ? CT_PARK_SHARED : CT_PARK_PRIVATE;
+    return ct__lock_word_park_flags(
+        atomic_load_explicit(&lock->word, memory_order_relaxed));
 }
 
 /* Acquire `lock` before the absolute `deadline` (never NULL). Returns 0 or

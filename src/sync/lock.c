@@ -171,10 +171,6 @@ static _Atomic uint32_t *park_half(_Atomic uint64_t *w) {
 #endif
 }
 
-static int park_flags(uint64_t s) {
-    return (s & SHARED) ? CT_PARK_SHARED : CT_PARK_PRIVATE;
-}
-
 /* Spinning pays only with another CPU to run the owner, and only a
  * private lock spins: a spinner in another process could die holding
  * SPINNING, and nobody in this process would adopt it quickly. */
@@ -231,7 +227,7 @@ static CT_COLD int acquire_slow(ct_lock *lock, const ct_deadline *dl) {
     _Atomic uint64_t *w = &lock->word;
     /* relaxed: every decision below is confirmed by a CAS */
     uint64_t s = atomic_load_explicit(w, memory_order_relaxed);
-    int pf = park_flags(s) | CT_PARK_NOSPIN;
+    int pf = ct__lock_word_park_flags(s) | CT_PARK_NOSPIN;
 
     /* Register as a waiter (relaxed: bookkeeping only). */
     for (;;) {
@@ -361,7 +357,7 @@ int ct_lock_acquire(ct_lock *lock, double timeout) {
  * is gone), never the lock's memory, so the flags come from the value the
  * CAS replaced. */
 static CT_COLD void wake_one(_Atomic uint64_t *w, uint64_t s) {
-    ct_park_wake(park_half(w), 1, park_flags(s));
+    ct_park_wake(park_half(w), 1, ct__lock_word_park_flags(s));
 }
 
 int ct_lock_release(ct_lock *lock) {
