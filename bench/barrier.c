@@ -14,6 +14,7 @@
  *   python Barrier        threading.Barrier (bench/py/barrier.py)
  */
 #include "harness.h"
+#include "turn.h"
 
 #include <cthreading/sync.h>
 #include <pthread.h>
@@ -25,47 +26,41 @@
 
 /* ------------------------------------------------ textbook barriers */
 
+/* Arrivals and a generation under a mutex + condition; the pthread
+ * variant uses the pair's pthread half, the GLib variant its GLib half. */
 typedef struct tb_barrier {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
+    bench_mc m;
     int parties, arrived;
     unsigned long generation;
 } tb_barrier;
 
 static void tb_barrier_wait(tb_barrier *b) {
-    pthread_mutex_lock(&b->mu);
+    pthread_mutex_lock(&b->m.mu);
     unsigned long gen = b->generation;
     if (++b->arrived == b->parties) {
         b->arrived = 0;
         b->generation++;
-        pthread_cond_broadcast(&b->cv);
+        pthread_cond_broadcast(&b->m.cv);
     } else {
         while (gen == b->generation)
-            pthread_cond_wait(&b->cv, &b->mu);
+            pthread_cond_wait(&b->m.cv, &b->m.mu);
     }
-    pthread_mutex_unlock(&b->mu);
+    pthread_mutex_unlock(&b->m.mu);
 }
 
 #ifdef BENCH_HAVE_GLIB
-typedef struct gl_barrier {
-    GMutex mu;
-    GCond cv;
-    int parties, arrived;
-    unsigned long generation;
-} gl_barrier;
-
-static void gl_barrier_wait(gl_barrier *b) {
-    g_mutex_lock(&b->mu);
+static void gl_barrier_wait(tb_barrier *b) {
+    g_mutex_lock(&b->m.gmu);
     unsigned long gen = b->generation;
     if (++b->arrived == b->parties) {
         b->arrived = 0;
         b->generation++;
-        g_cond_broadcast(&b->cv);
+        g_cond_broadcast(&b->m.gcv);
     } else {
         while (gen == b->generation)
-            g_cond_wait(&b->cv, &b->mu);
+            g_cond_wait(&b->m.gcv, &b->m.gmu);
     }
-    g_mutex_unlock(&b->mu);
+    g_mutex_unlock(&b->m.gmu);
 }
 #endif
 
@@ -77,10 +72,7 @@ typedef struct cross {
     ct_barrier ct;
 #endif
     pthread_barrier_t px;
-    tb_barrier tb;
-#ifdef BENCH_HAVE_GLIB
-    gl_barrier gl;
-#endif
+    tb_barrier tb; /* the pthread and the GLib textbook barriers */
 } cross;
 
 #ifdef BENCH_CT_BARRIER
@@ -107,7 +99,7 @@ static void tb_worker(void *ctx, int me) {
 static void gl_worker(void *ctx, int me) {
     cross *c = ctx;
     for (long i = 0; i < c->k; i++)
-        gl_barrier_wait(&c->gl);
+        gl_barrier_wait(&c->tb);
 }
 #endif
 
@@ -125,27 +117,15 @@ static int rep(void *arg, bench_out *out) {
     ct_barrier_init(&c.ct, a->threads);
 #endif
     pthread_barrier_init(&c.px, NULL, (unsigned)a->threads);
-    pthread_mutex_init(&c.tb.mu, NULL);
-    pthread_cond_init(&c.tb.cv, NULL);
+    bench_mc_init(&c.tb.m);
     c.tb.parties = a->threads;
     c.tb.arrived = 0;
-#ifdef BENCH_HAVE_GLIB
-    g_mutex_init(&c.gl.mu);
-    g_cond_init(&c.gl.cv);
-    c.gl.parties = a->threads;
-    c.gl.arrived = 0;
-#endif
     int64_t ns = bench_team(a->threads, a->worker, &c);
 #ifdef BENCH_CT_BARRIER
     ct_barrier_destroy(&c.ct);
 #endif
     pthread_barrier_destroy(&c.px);
-    pthread_mutex_destroy(&c.tb.mu);
-    pthread_cond_destroy(&c.tb.cv);
-#ifdef BENCH_HAVE_GLIB
-    g_mutex_clear(&c.gl.mu);
-    g_cond_clear(&c.gl.cv);
-#endif
+    bench_mc_destroy(&c.tb.m);
     if (ns < 0)
         return -1;
     out->value[0] = (double)ns / (double)a->k;

@@ -41,13 +41,8 @@ static void ct_side(void *ctx, int me) {
 }
 #endif
 
-typedef struct rep_arg {
-    long n;
-    void (*side)(void *, int);
-} rep_arg;
-
 static int rep(void *arg, bench_out *out) {
-    rep_arg *a = arg;
+    bench_pp_arg *a = arg;
     static pp p;
     bench_turn_init(&p.tb, a->n);
 #ifdef BENCH_CT_CONDITION
@@ -55,16 +50,13 @@ static int rep(void *arg, bench_out *out) {
     ct_condition_init(&p.cond, &p.lock, NULL, 0);
 #endif
     /* tb is the first member: a bench_turn side gets it through &p */
-    int64_t ns = bench_team(2, a->side, &p);
+    int r = bench_pingpong(a->side, &p, a->n, out);
 #ifdef BENCH_CT_CONDITION
     ct_condition_destroy(&p.cond);
     ct_lock_destroy(&p.lock);
 #endif
     bench_turn_destroy(&p.tb);
-    if (ns < 0)
-        return -1;
-    out->value[0] = (double)ns / (double)a->n;
-    return 0;
+    return r;
 }
 
 int main(int argc, char **argv) {
@@ -72,15 +64,15 @@ int main(int argc, char **argv) {
     long n = bench_size(50000, 10000, 200);
     const char *param = "ping-pong", *metric = "ns/roundtrip";
 #ifdef BENCH_CT_CONDITION
-    rep_arg ct = {n, ct_side};
+    bench_pp_arg ct = {n, ct_side};
     bench_run("cthreading", param, 2, metric, rep, &ct);
 #else
     bench_skip("cthreading", param, 2, "not built yet");
 #endif
-    rep_arg px = {n, bench_turn_pthread_side};
+    bench_pp_arg px = {n, bench_turn_pthread_side};
     bench_run("pthread mutex+cond", param, 2, metric, rep, &px);
 #ifdef BENCH_HAVE_GLIB
-    rep_arg gl = {n, bench_turn_glib_side};
+    bench_pp_arg gl = {n, bench_turn_glib_side};
     bench_run("GLib GMutex+GCond", param, 2, metric, rep, &gl);
 #else
     bench_skip("GLib GMutex+GCond", param, 2, BENCH_GLIB_SKIP);

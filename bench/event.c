@@ -12,6 +12,7 @@
  *   python Event          threading.Event (bench/py/pingpong.py)
  */
 #include "harness.h"
+#include "turn.h"
 
 #include <cthreading/sync.h>
 #include <pthread.h>
@@ -24,47 +25,42 @@
 
 /* ------------------------------------------------ textbook events */
 
+/* A flag under a mutex + condition; the pthread variant uses the pair's
+ * pthread half, the GLib variant its GLib half. */
 typedef struct tb_event {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
+    bench_mc m;
     bool set;
 } tb_event;
 
 static void tb_event_wait(tb_event *e) {
-    pthread_mutex_lock(&e->mu);
+    pthread_mutex_lock(&e->m.mu);
     while (!e->set)
-        pthread_cond_wait(&e->cv, &e->mu);
-    pthread_mutex_unlock(&e->mu);
+        pthread_cond_wait(&e->m.cv, &e->m.mu);
+    pthread_mutex_unlock(&e->m.mu);
 }
 
 static void tb_event_set(tb_event *e, bool v) {
-    pthread_mutex_lock(&e->mu);
+    pthread_mutex_lock(&e->m.mu);
     e->set = v;
     if (v)
-        pthread_cond_broadcast(&e->cv);
-    pthread_mutex_unlock(&e->mu);
+        pthread_cond_broadcast(&e->m.cv);
+    pthread_mutex_unlock(&e->m.mu);
 }
 
 #ifdef BENCH_HAVE_GLIB
-typedef struct gl_event {
-    GMutex mu;
-    GCond cv;
-    bool set;
-} gl_event;
-
-static void gl_event_wait(gl_event *e) {
-    g_mutex_lock(&e->mu);
+static void gl_event_wait(tb_event *e) {
+    g_mutex_lock(&e->m.gmu);
     while (!e->set)
-        g_cond_wait(&e->cv, &e->mu);
-    g_mutex_unlock(&e->mu);
+        g_cond_wait(&e->m.gcv, &e->m.gmu);
+    g_mutex_unlock(&e->m.gmu);
 }
 
-static void gl_event_set(gl_event *e, bool v) {
-    g_mutex_lock(&e->mu);
+static void gl_event_set(tb_event *e, bool v) {
+    g_mutex_lock(&e->m.gmu);
     e->set = v;
     if (v)
-        g_cond_broadcast(&e->cv);
-    g_mutex_unlock(&e->mu);
+        g_cond_broadcast(&e->m.gcv);
+    g_mutex_unlock(&e->m.gmu);
 }
 #endif
 
@@ -75,10 +71,7 @@ typedef struct pp {
 #ifdef BENCH_CT_EVENT
     ct_event ct[2];
 #endif
-    tb_event tb[2];
-#ifdef BENCH_HAVE_GLIB
-    gl_event gl[2];
-#endif
+    tb_event tb[2]; /* the pthread and the GLib textbook events */
 } pp;
 
 #ifdef BENCH_CT_EVENT
@@ -105,20 +98,15 @@ static void tb_side(void *ctx, int me) {
 static void gl_side(void *ctx, int me) {
     pp *p = ctx;
     for (long i = 0; i < p->n; i++) {
-        gl_event_wait(&p->gl[me]);
-        gl_event_set(&p->gl[me], false);
-        gl_event_set(&p->gl[!me], true);
+        gl_event_wait(&p->tb[me]);
+        gl_event_set(&p->tb[me], false);
+        gl_event_set(&p->tb[!me], true);
     }
 }
 #endif
 
-typedef struct rep_arg {
-    long n;
-    void (*side)(void *, int);
-} rep_arg;
-
 static int rep(void *arg, bench_out *out) {
-    rep_arg *a = arg;
+    bench_pp_arg *a = arg;
     static pp p;
     p.n = a->n;
     for (int i = 0; i < 2; i++) {
@@ -128,31 +116,17 @@ static int rep(void *arg, bench_out *out) {
         if (v)
             ct_event_set(&p.ct[i]);
 #endif
-        pthread_mutex_init(&p.tb[i].mu, NULL);
-        pthread_cond_init(&p.tb[i].cv, NULL);
+        bench_mc_init(&p.tb[i].m);
         p.tb[i].set = v;
-#ifdef BENCH_HAVE_GLIB
-        g_mutex_init(&p.gl[i].mu);
-        g_cond_init(&p.gl[i].cv);
-        p.gl[i].set = v;
-#endif
     }
-    int64_t ns = bench_team(2, a->side, &p);
+    int r = bench_pingpong(a->side, &p, a->n, out);
     for (int i = 0; i < 2; i++) {
 #ifdef BENCH_CT_EVENT
         ct_event_destroy(&p.ct[i]);
 #endif
-        pthread_mutex_destroy(&p.tb[i].mu);
-        pthread_cond_destroy(&p.tb[i].cv);
-#ifdef BENCH_HAVE_GLIB
-        g_mutex_clear(&p.gl[i].mu);
-        g_cond_clear(&p.gl[i].cv);
-#endif
+        bench_mc_destroy(&p.tb[i].m);
     }
-    if (ns < 0)
-        return -1;
-    out->value[0] = (double)ns / (double)a->n;
-    return 0;
+    return r;
 }
 
 int main(int argc, char **argv) {
@@ -160,15 +134,15 @@ int main(int argc, char **argv) {
     long n = bench_size(50000, 10000, 200);
     const char *param = "ping-pong", *metric = "ns/roundtrip";
 #ifdef BENCH_CT_EVENT
-    rep_arg ct = {n, ct_side};
+    bench_pp_arg ct = {n, ct_side};
     bench_run("cthreading", param, 2, metric, rep, &ct);
 #else
     bench_skip("cthreading", param, 2, "not built yet");
 #endif
-    rep_arg tb = {n, tb_side};
+    bench_pp_arg tb = {n, tb_side};
     bench_run("pthread mutex+cond", param, 2, metric, rep, &tb);
 #ifdef BENCH_HAVE_GLIB
-    rep_arg gl = {n, gl_side};
+    bench_pp_arg gl = {n, gl_side};
     bench_run("GLib GMutex+GCond", param, 2, metric, rep, &gl);
 #else
     bench_skip("GLib GMutex+GCond", param, 2, BENCH_GLIB_SKIP);

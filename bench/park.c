@@ -54,39 +54,31 @@ static void sem_side(void *ctx, int me) {
 
 /* ---------------------------------------------------------- driver */
 
-typedef struct rep_arg {
-    long n;
-    void (*side)(void *, int);
-} rep_arg;
-
 static int rep(void *arg, bench_out *out) {
-    rep_arg *a = arg;
+    bench_pp_arg *a = arg;
     pp p = {0};
     bench_turn_init(&p.tb, a->n);
     sem_init(&p.s[0], 0, 1); /* ping goes first */
     sem_init(&p.s[1], 0, 0);
     /* tb is the first member: a bench_turn side gets it through &p */
-    int64_t ns = bench_team(2, a->side, &p);
+    int r = bench_pingpong(a->side, &p, a->n, out);
     bench_turn_destroy(&p.tb);
     sem_destroy(&p.s[0]);
     sem_destroy(&p.s[1]);
-    if (ns < 0)
-        return -1;
-    out->value[0] = (double)ns / (double)a->n;
-    return 0;
+    return r;
 }
 
 int main(int argc, char **argv) {
     bench_init(argc, argv, "park");
     long n = bench_size(50000, 10000, 200);
     const char *param = "ping-pong";
-    rep_arg ct = {n, ct_side}, cv = {n, bench_turn_pthread_side},
-            sm = {n, sem_side};
+    bench_pp_arg ct = {n, ct_side}, cv = {n, bench_turn_pthread_side},
+                 sm = {n, sem_side};
     bench_run("cthreading", param, 2, "ns/roundtrip", rep, &ct);
     bench_run("pthread mutex+cond", param, 2, "ns/roundtrip", rep, &cv);
     bench_run("POSIX sem_t", param, 2, "ns/roundtrip", rep, &sm);
 #ifdef BENCH_HAVE_GLIB
-    rep_arg gl = {n, bench_turn_glib_side};
+    bench_pp_arg gl = {n, bench_turn_glib_side};
     bench_run("GLib GMutex+GCond", param, 2, "ns/roundtrip", rep, &gl);
 #else
     bench_skip("GLib GMutex+GCond", param, 2, BENCH_GLIB_SKIP);

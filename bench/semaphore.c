@@ -13,6 +13,7 @@
  *   python Semaphore      threading.Semaphore (bench/py/pingpong.py)
  */
 #include "harness.h"
+#include "turn.h"
 
 #include <cthreading/sync.h>
 #include <pthread.h>
@@ -25,47 +26,42 @@
 
 /* ------------------------------------------------ textbook semaphores */
 
+/* A count under a mutex + condition; the pthread variant uses the pair's
+ * pthread half, the GLib variant its GLib half. */
 typedef struct tb_sem {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
+    bench_mc m;
     long value;
 } tb_sem;
 
 static void tb_sem_acquire(tb_sem *s) {
-    pthread_mutex_lock(&s->mu);
+    pthread_mutex_lock(&s->m.mu);
     while (s->value == 0)
-        pthread_cond_wait(&s->cv, &s->mu);
+        pthread_cond_wait(&s->m.cv, &s->m.mu);
     s->value--;
-    pthread_mutex_unlock(&s->mu);
+    pthread_mutex_unlock(&s->m.mu);
 }
 
 static void tb_sem_release(tb_sem *s) {
-    pthread_mutex_lock(&s->mu);
+    pthread_mutex_lock(&s->m.mu);
     s->value++;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
+    pthread_cond_signal(&s->m.cv);
+    pthread_mutex_unlock(&s->m.mu);
 }
 
 #ifdef BENCH_HAVE_GLIB
-typedef struct gl_sem {
-    GMutex mu;
-    GCond cv;
-    long value;
-} gl_sem;
-
-static void gl_sem_acquire(gl_sem *s) {
-    g_mutex_lock(&s->mu);
+static void gl_sem_acquire(tb_sem *s) {
+    g_mutex_lock(&s->m.gmu);
     while (s->value == 0)
-        g_cond_wait(&s->cv, &s->mu);
+        g_cond_wait(&s->m.gcv, &s->m.gmu);
     s->value--;
-    g_mutex_unlock(&s->mu);
+    g_mutex_unlock(&s->m.gmu);
 }
 
-static void gl_sem_release(gl_sem *s) {
-    g_mutex_lock(&s->mu);
+static void gl_sem_release(tb_sem *s) {
+    g_mutex_lock(&s->m.gmu);
     s->value++;
-    g_cond_signal(&s->cv);
-    g_mutex_unlock(&s->mu);
+    g_cond_signal(&s->m.gcv);
+    g_mutex_unlock(&s->m.gmu);
 }
 #endif
 
@@ -77,10 +73,7 @@ typedef struct pp {
     ct_semaphore ct[2];
 #endif
     sem_t px[2];
-    tb_sem tb[2];
-#ifdef BENCH_HAVE_GLIB
-    gl_sem gl[2];
-#endif
+    tb_sem tb[2]; /* the pthread and the GLib textbook semaphores */
 } pp;
 
 #ifdef BENCH_CT_SEMAPHORE
@@ -114,19 +107,14 @@ static void tb_side(void *ctx, int me) {
 static void gl_side(void *ctx, int me) {
     pp *p = ctx;
     for (long i = 0; i < p->n; i++) {
-        gl_sem_acquire(&p->gl[me]);
-        gl_sem_release(&p->gl[!me]);
+        gl_sem_acquire(&p->tb[me]);
+        gl_sem_release(&p->tb[!me]);
     }
 }
 #endif
 
-typedef struct rep_arg {
-    long n;
-    void (*side)(void *, int);
-} rep_arg;
-
 static int rep(void *arg, bench_out *out) {
-    rep_arg *a = arg;
+    bench_pp_arg *a = arg;
     static pp p;
     p.n = a->n;
     for (int i = 0; i < 2; i++) {
@@ -135,32 +123,18 @@ static int rep(void *arg, bench_out *out) {
         ct_semaphore_init(&p.ct[i], v, 0);
 #endif
         sem_init(&p.px[i], 0, (unsigned)v);
-        pthread_mutex_init(&p.tb[i].mu, NULL);
-        pthread_cond_init(&p.tb[i].cv, NULL);
+        bench_mc_init(&p.tb[i].m);
         p.tb[i].value = v;
-#ifdef BENCH_HAVE_GLIB
-        g_mutex_init(&p.gl[i].mu);
-        g_cond_init(&p.gl[i].cv);
-        p.gl[i].value = v;
-#endif
     }
-    int64_t ns = bench_team(2, a->side, &p);
+    int r = bench_pingpong(a->side, &p, a->n, out);
     for (int i = 0; i < 2; i++) {
 #ifdef BENCH_CT_SEMAPHORE
         ct_semaphore_destroy(&p.ct[i]);
 #endif
         sem_destroy(&p.px[i]);
-        pthread_mutex_destroy(&p.tb[i].mu);
-        pthread_cond_destroy(&p.tb[i].cv);
-#ifdef BENCH_HAVE_GLIB
-        g_mutex_clear(&p.gl[i].mu);
-        g_cond_clear(&p.gl[i].cv);
-#endif
+        bench_mc_destroy(&p.tb[i].m);
     }
-    if (ns < 0)
-        return -1;
-    out->value[0] = (double)ns / (double)a->n;
-    return 0;
+    return r;
 }
 
 int main(int argc, char **argv) {
@@ -168,16 +142,16 @@ int main(int argc, char **argv) {
     long n = bench_size(50000, 10000, 200);
     const char *param = "ping-pong", *metric = "ns/roundtrip";
 #ifdef BENCH_CT_SEMAPHORE
-    rep_arg ct = {n, ct_side};
+    bench_pp_arg ct = {n, ct_side};
     bench_run("cthreading", param, 2, metric, rep, &ct);
 #else
     bench_skip("cthreading", param, 2, "not built yet");
 #endif
-    rep_arg px = {n, px_side}, tb = {n, tb_side};
+    bench_pp_arg px = {n, px_side}, tb = {n, tb_side};
     bench_run("POSIX sem_t", param, 2, metric, rep, &px);
     bench_run("pthread mutex+cond", param, 2, metric, rep, &tb);
 #ifdef BENCH_HAVE_GLIB
-    rep_arg gl = {n, gl_side};
+    bench_pp_arg gl = {n, gl_side};
     bench_run("GLib GMutex+GCond", param, 2, metric, rep, &gl);
 #else
     bench_skip("GLib GMutex+GCond", param, 2, BENCH_GLIB_SKIP);
