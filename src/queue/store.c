@@ -163,6 +163,23 @@ static bool must_stop(double timeout, bool *have, ct_deadline *dl) {
     return ct_deadline_expired(dl);
 }
 
+/* Called with mu held: wait on list `l` (counted in *n) until woken or
+ * the deadline passes, and return holding mu again. A waiter that was
+ * woken before and must wait again goes back to the front (`front`);
+ * one that timed out without being chosen unlinks itself. */
+static void wait_turn(ct_queue *q, ct__qlist *l, _Atomic uint32_t *n,
+                      ct__qwaiter *w, bool front, const ct_deadline *dl) {
+    ct__qlist_add(l, w, front);
+    atomic_fetch_add_explicit(n, 1, memory_order_seq_cst);
+    ct__qunlock(&q->mu);
+    ct__qwait(w, dl);
+    ct__qlock(&q->mu);
+    if (w->linked) { /* timed out, not chosen */
+        ct__qlist_remove(l, w);
+        atomic_fetch_sub_explicit(n, 1, memory_order_seq_cst);
+    }
+}
+
 int ct__store_put(ct_queue *q, const void *src, double timeout) {
     ct_deadline dl;
     bool have = false, front = false;
@@ -189,15 +206,7 @@ int ct__store_put(ct_queue *q, const void *src, double timeout) {
             r = CT_EFULL;
             break;
         }
-        ct__qlist_add(&q->putters, &w, front);
-        atomic_fetch_add_explicit(&q->n_putwait, 1, memory_order_seq_cst);
-        ct__qunlock(&q->mu);
-        ct__qwait(&w, &dl);
-        ct__qlock(&q->mu);
-        if (w.linked) { /* timed out, not chosen */
-            ct__qlist_remove(&q->putters, &w);
-            atomic_fetch_sub_explicit(&q->n_putwait, 1, memory_order_seq_cst);
-        }
+        wait_turn(q, &q->putters, &q->n_putwait, &w, front, &dl);
         front = true;
     }
     ct__qunlock(&q->mu);
@@ -227,15 +236,7 @@ int ct__store_get(ct_queue *q, void *dst, double timeout) {
             r = CT_EEMPTY;
             break;
         }
-        ct__qlist_add(&q->getters, &w, front);
-        atomic_fetch_add_explicit(&q->n_getwait, 1, memory_order_seq_cst);
-        ct__qunlock(&q->mu);
-        ct__qwait(&w, &dl);
-        ct__qlock(&q->mu);
-        if (w.linked) {
-            ct__qlist_remove(&q->getters, &w);
-            atomic_fetch_sub_explicit(&q->n_getwait, 1, memory_order_seq_cst);
-        }
+        wait_turn(q, &q->getters, &q->n_getwait, &w, front, &dl);
         front = true;
     }
     ct__qunlock(&q->mu);
