@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "bunch.h"
+
 /* One semaphore kind: the test file defines `K` with its functions. */
 typedef struct sem_kind {
     size_t size;
@@ -33,24 +35,6 @@ typedef struct sem_kind {
 static const sem_kind K;
 
 /* ------------------------------------------------------------- helpers */
-
-/* A bunch of threads running fn(arg) (lock_tests.Bunch). */
-typedef struct bunch {
-    pthread_t tid[16];
-    int n;
-} bunch;
-
-static void bunch_start(bunch *b, int n, void *(*fn)(void *), void *arg) {
-    assert_true(n <= 16);
-    b->n = n;
-    for (int i = 0; i < n; i++)
-        assert_int_equal(pthread_create(&b->tid[i], NULL, fn, arg), 0);
-}
-
-static void bunch_join(bunch *b) {
-    for (int i = 0; i < b->n; i++)
-        pthread_join(b->tid[i], NULL);
-}
 
 /* Poll until *counter >= n (Python's wait_count / sleeping_retry); fails
  * the test after 30 s. Waiting for a condition, not sleeping as a

@@ -18,25 +18,8 @@
 
 #include <cmocka.h>
 
+#include "bunch.h"
 #include "sync/internal.h"
-
-typedef struct bunch {
-    pthread_t tid[32];
-    int n;
-} bunch;
-
-static inline void bunch_start(bunch *b, int n, void *(*fn)(void *),
-                               void *arg) {
-    assert_true(n <= 32);
-    b->n = n;
-    for (int i = 0; i < n; i++)
-        assert_int_equal(pthread_create(&b->tid[i], NULL, fn, arg), 0);
-}
-
-static inline void bunch_join(bunch *b) {
-    for (int i = 0; i < b->n; i++)
-        assert_int_equal(pthread_join(b->tid[i], NULL), 0);
-}
 
 /* Poll until pred(arg) holds; fail the test after 30 s. */
 static inline void wait_until(bool (*pred)(const void *arg), const void *arg) {

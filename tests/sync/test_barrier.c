@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "bunch.h"
 #include "stress.h"
 
 /* ------------------------------------------------------------- helpers */
@@ -25,17 +26,10 @@ enum { N = 5 };
  * them (a hang still ends as CT_EBROKEN, not as a CTest timeout). */
 static const double LONG_TIMEOUT = 60.0;
 
-typedef struct bunch {
-    pthread_t tid[16];
-    int n;
-} bunch;
-
 static void run_threads(int n, void *(*fn)(void *), void *arg) {
-    bunch b = {.n = n};
-    for (int i = 0; i < n; i++)
-        assert_int_equal(pthread_create(&b.tid[i], NULL, fn, arg), 0);
-    for (int i = 0; i < n; i++)
-        pthread_join(b.tid[i], NULL);
+    bunch b;
+    bunch_start(&b, n, fn, arg);
+    bunch_join(&b);
 }
 
 static void poll_until(bool (*cond)(void *), void *arg) {

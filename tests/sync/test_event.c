@@ -13,26 +13,10 @@
 
 #include <cmocka.h>
 
+#include "bunch.h"
 #include "stress.h"
 
 /* ------------------------------------------------------------- helpers */
-
-typedef struct bunch {
-    pthread_t tid[16];
-    int n;
-} bunch;
-
-static void bunch_start(bunch *b, int n, void *(*fn)(void *), void *arg) {
-    assert_true(n <= 16);
-    b->n = n;
-    for (int i = 0; i < n; i++)
-        assert_int_equal(pthread_create(&b->tid[i], NULL, fn, arg), 0);
-}
-
-static void bunch_join(bunch *b) {
-    for (int i = 0; i < b->n; i++)
-        pthread_join(b->tid[i], NULL);
-}
 
 /* Threads inside wait()'s slow path (white box: aux counts them). They
  * have read the generation they wait on, spinning or asleep. */

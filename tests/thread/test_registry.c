@@ -20,17 +20,9 @@
 #include <cmocka.h>
 
 #include "allocfail.h"
+#include "bunch.h"
 #include "stress.h"
 #include <cthreading/thread.h>
-
-static void gate_open(_Atomic uint32_t *g) {
-    atomic_store(g, 1);
-    ct_park_wake(g, CT_PARK_ALL, 0);
-}
-static void gate_wait(_Atomic uint32_t *g) {
-    while (atomic_load(g) == 0)
-        ct_park_wait(g, 0, NULL, 0);
-}
 
 static bool listed(ct_thread *t) {
     ct_thread *buf[256];

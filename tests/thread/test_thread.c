@@ -16,18 +16,9 @@
 #include <cmocka.h>
 
 #include "allocfail.h"
+#include "bunch.h"
 #include "stress.h"
 #include <cthreading/thread.h>
-
-/* A one-shot gate on the parking layer (the sync layer is not used here). */
-static void gate_open(_Atomic uint32_t *g) {
-    atomic_store(g, 1);
-    ct_park_wake(g, CT_PARK_ALL, 0);
-}
-static void gate_wait(_Atomic uint32_t *g) {
-    while (atomic_load(g) == 0)
-        ct_park_wait(g, 0, NULL, 0);
-}
 
 static int noop(void *arg) {
     (void)arg;
