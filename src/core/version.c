@@ -3,6 +3,9 @@
 
 #include <sched.h>
 #include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 const char *ct_version(void) {
     return CT_VERSION_STRING;
@@ -35,6 +38,19 @@ bool ct__multi_cpu(void) {
         atomic_store_explicit(&multi, m, memory_order_relaxed);
     }
     return m;
+}
+
+bool ct__can_prefetch_write(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    /* CPUID 0x80000001 ECX bit 8: PREFETCHW (AMD's 3DNowPrefetch, Intel's
+     * PRFCHW; Intel CPUs before Broadwell lack it). */
+    unsigned a, b, c, d;
+    return __get_cpuid(0x80000001, &a, &b, &c, &d) && (c & (1u << 8));
+#elif defined(__aarch64__)
+    return true;
+#else
+    return false;
+#endif
 }
 
 void ct_cpu_relax(void) {

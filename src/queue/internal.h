@@ -44,6 +44,8 @@ struct ct_queue {
     void (*destructor)(void *);
     unsigned char *slots; /* ring: cap slots of [seq | item] */
     uint64_t cap, mask;   /* ring size; mask when it is a power of 2 */
+    uint64_t pf_ahead;    /* ring: a put prefetches this many slots ahead
+                             (0: never); see ring.c */
     char pad0[64];
     _Atomic uint64_t enq; /* ring: next position to put (+ CT__QSHUT) */
     char pad1[56];
@@ -108,6 +110,7 @@ CT_HIDDEN int ct__ring_put(ct_queue *q, const void *src, double timeout);
 CT_HIDDEN int ct__ring_get(ct_queue *q, void *dst, double timeout);
 CT_HIDDEN long ct__ring_size(const ct_queue *q);
 CT_HIDDEN void ct__ring_drain(ct_queue *q);
+CT_HIDDEN uint64_t ct__ring_prefetch_ahead(const ct_queue *q);
 
 /* Store back-end (store.c). */
 CT_HIDDEN int ct__store_init(ct_queue *q);

@@ -146,6 +146,7 @@ ct_queue *ct_queue_new_opts(const ct_queue_options *o) {
         q->stride = 8 + body;
         q->cap = (uint64_t)q->maxsize;
         q->mask = (q->cap & (q->cap - 1)) == 0 ? q->cap - 1 : UINT64_MAX;
+        q->pf_ahead = ct__ring_prefetch_ahead(q);
         /* getters start by yielding before parking; ring.c unlearns it
          * on a queue where it does not pay off */
         atomic_init(&q->get_yield_score, 8);

@@ -32,7 +32,7 @@ void ct__qlock(_Atomic uint32_t *l) {
             l, &c, 1, memory_order_acquire, memory_order_relaxed)))
         return;
     for (int i = 0; i < LOCK_SPIN; i++) {
-        ct_cpu_relax();
+        ct__relax();
         c = 0;
         /* relaxed pre-check: only a hint before the CAS */
         if (atomic_load_explicit(l, memory_order_relaxed) == 0 &&
@@ -123,7 +123,7 @@ int ct__qwait(ct__qwaiter *w, const ct_deadline *dl) {
         if (atomic_load_explicit(&w->state, memory_order_acquire) ==
             CT__QW_WOKEN)
             return 0;
-        ct_cpu_relax();
+        ct__relax();
     }
     uint32_t s = CT__QW_WAITING;
     if (!atomic_compare_exchange_strong_explicit(&w->state, &s, CT__QW_SLEEPING,
