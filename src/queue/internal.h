@@ -18,6 +18,9 @@
  * put's CAS fails from that instant on (the put's linearisation point). */
 #define CT__QSHUT (UINT64_C(1) << 63)
 
+/* The cache line size the layout assumes (x86-64, most Arm cores). */
+#define CT__LINE 64
+
 /* A thread waiting in put or get; lives on its stack. */
 typedef struct ct__qwaiter {
     struct ct__qwaiter *prev, *next;
@@ -42,7 +45,8 @@ struct ct_queue {
     bool tracked;  /* task_done/join/shutdown supported */
     int (*compare)(const void *, const void *);
     void (*destructor)(void *);
-    unsigned char *slots; /* ring: cap slots of [seq | item] */
+    unsigned char *slots; /* ring: cap slots of [seq | item], line-aligned */
+    void *slots_mem;      /* ring: the allocation holding them */
     uint64_t cap, mask;   /* ring size; mask when it is a power of 2 */
     uint64_t pf_ahead;    /* ring: a put prefetches this many slots ahead
                              (0: never); see ring.c */

@@ -150,9 +150,15 @@ ct_queue *ct_queue_new_opts(const ct_queue_options *o) {
         /* getters start by yielding before parking; ring.c unlearns it
          * on a queue where it does not pay off */
         atomic_init(&q->get_yield_score, 8);
-        q->slots = ct__calloc((size_t)q->cap, q->stride);
-        if (!q->slots)
+        /* Line-aligned: no slot line is shared with other heap data, and
+         * ring.c's prefetch finds the line starts where it expects them. */
+        size_t bytes;
+        if (__builtin_mul_overflow((size_t)q->cap, q->stride, &bytes) ||
+            bytes > SIZE_MAX - CT__LINE ||
+            !(q->slots_mem = ct__calloc(1, bytes + CT__LINE)))
             goto fail_slots;
+        q->slots = (unsigned char *)(((uintptr_t)q->slots_mem + CT__LINE - 1) &
+                                     ~(uintptr_t)(CT__LINE - 1));
         for (uint64_t i = 0; i < q->cap; i++)
             atomic_init((_Atomic uint64_t *)(void *)(q->slots + i * q->stride),
                         i);
@@ -192,7 +198,7 @@ int ct_queue_free(ct_queue *q) {
             uint64_t i = p % q->cap;
             ct__qdestroy_item(q, q->slots + i * q->stride + 8);
         }
-        ct__free(q->slots);
+        ct__free(q->slots_mem);
     } else if (q->kind == CT_QUEUE_SIMPLE) {
         ct__simple_free(q);
     } else {

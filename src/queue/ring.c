@@ -89,7 +89,7 @@ static inline unsigned char *slot(const ct_queue *q, uint64_t pos) {
  * distances tried (64 bytes to 1 KB, prefetching on every put), 192-256
  * bytes did best; 512 and more gained nothing. Off for rings shorter
  * than 4x the distance, where the line ahead may be in use. */
-enum { PF_BYTES = 192, LINE = 64 };
+enum { PF_BYTES = 192 };
 
 uint64_t ct__ring_prefetch_ahead(const ct_queue *q) {
     uint64_t ahead = PF_BYTES / q->stride ? PF_BYTES / q->stride : 1;
@@ -101,7 +101,7 @@ static inline void prefetch_ahead(const ct_queue *q, uint64_t i) {
     if (j >= q->cap)
         j -= q->cap;
     const unsigned char *p = q->slots + j * q->stride;
-    if ((uintptr_t)p % LINE < q->stride) /* the slot starts a new line */
+    if ((uintptr_t)p % CT__LINE < q->stride) /* the slot starts a new line */
         ct__prefetch_write(p);
 }
 
