@@ -22,14 +22,13 @@ static inline void ct__relax(void) {
 }
 
 /* Ask for the cache line holding p in a state this core can write to at
- * once (x86 PREFETCHW, Arm PRFM PSTL1KEEP): a hint, with no effect on
- * memory or ordering. Call it only where ct__can_prefetch_write() said
- * yes: on an x86 CPU without PREFETCHW the instruction does not exist. */
+ * once (x86 PREFETCHW): a hint, with no effect on memory or ordering.
+ * Call it only where ct__can_prefetch_write() said yes: on an x86 CPU
+ * without PREFETCHW the instruction does not exist. Elsewhere a no-op
+ * (ct__can_prefetch_write() says no: nothing measured there yet). */
 static inline void ct__prefetch_write(const void *p) {
 #if defined(__x86_64__) || defined(__i386__)
     __asm__("prefetchw %0" : : "m"(*(const char *)p));
-#elif defined(__aarch64__)
-    __builtin_prefetch(p, 1, 3);
 #else
     (void)p;
 #endif

@@ -42,14 +42,19 @@ bool ct__multi_cpu(void) {
 
 bool ct__can_prefetch_write(void) {
 #if defined(__x86_64__) || defined(__i386__)
-    /* CPUID 0x80000001 ECX bit 8: PREFETCHW (AMD's 3DNowPrefetch, Intel's
-     * PRFCHW; Intel CPUs before Broadwell lack it). */
-    unsigned a, b, c, d;
-    return __get_cpuid(0x80000001, &a, &b, &c, &d) && (c & (1u << 8));
-#elif defined(__aarch64__)
-    return true;
+    static _Atomic int can = -1; /* unknown yet */
+    /* relaxed: a cached, idempotent answer (CPUID traps in a VM) */
+    int c = atomic_load_explicit(&can, memory_order_relaxed);
+    if (CT_UNLIKELY(c < 0)) {
+        /* CPUID 0x80000001 ECX bit 8: PREFETCHW (AMD's 3DNowPrefetch,
+         * Intel's PRFCHW; Intel CPUs before Broadwell lack it). */
+        unsigned a, b, ecx, d;
+        c = __get_cpuid(0x80000001, &a, &b, &ecx, &d) && (ecx & (1u << 8));
+        atomic_store_explicit(&can, c, memory_order_relaxed);
+    }
+    return c;
 #else
-    return false;
+    return false; /* measured on x86 only */
 #endif
 }
 

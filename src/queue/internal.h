@@ -114,7 +114,16 @@ CT_HIDDEN int ct__ring_put(ct_queue *q, const void *src, double timeout);
 CT_HIDDEN int ct__ring_get(ct_queue *q, void *dst, double timeout);
 CT_HIDDEN long ct__ring_size(const ct_queue *q);
 CT_HIDDEN void ct__ring_drain(ct_queue *q);
+/* How many slots ahead a put of this ring prefetches (0: never), from
+ * its stride and cap and the CPU; called once, at creation. */
 CT_HIDDEN uint64_t ct__ring_prefetch_ahead(const ct_queue *q);
+/* The slot index a put into slot index i prefetches: pf_ahead further
+ * on, wrapped (pf_ahead <= cap / 4). A prefetch never faults, so a wrong
+ * index would go unseen: test_queue_stress checks this one. */
+static inline uint64_t ct__ring_prefetch_target(const ct_queue *q, uint64_t i) {
+    uint64_t j = i + q->pf_ahead;
+    return j >= q->cap ? j - q->cap : j;
+}
 
 /* Store back-end (store.c). */
 CT_HIDDEN int ct__store_init(ct_queue *q);

@@ -150,12 +150,14 @@ ct_queue *ct_queue_new_opts(const ct_queue_options *o) {
         /* getters start by yielding before parking; ring.c unlearns it
          * on a queue where it does not pay off */
         atomic_init(&q->get_yield_score, 8);
-        /* Line-aligned: no slot line is shared with other heap data, and
-         * ring.c's prefetch finds the line starts where it expects them. */
+        /* Whole cache lines, line-aligned: no line of the ring is shared
+         * with other heap data (false sharing with an unrelated object). */
         size_t bytes;
         if (__builtin_mul_overflow((size_t)q->cap, q->stride, &bytes) ||
-            bytes > SIZE_MAX - CT__LINE ||
-            !(q->slots_mem = ct__calloc(1, bytes + CT__LINE)))
+            bytes > SIZE_MAX - 2 * CT__LINE)
+            goto fail_slots;
+        bytes = (bytes + CT__LINE - 1) & ~(size_t)(CT__LINE - 1);
+        if (!(q->slots_mem = ct__calloc(1, bytes + CT__LINE - 1)))
             goto fail_slots;
         q->slots = (unsigned char *)(((uintptr_t)q->slots_mem + CT__LINE - 1) &
                                      ~(uintptr_t)(CT__LINE - 1));

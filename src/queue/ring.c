@@ -77,18 +77,22 @@ static inline unsigned char *slot(const ct_queue *q, uint64_t pos) {
 /* Prefetching for a put. A slot's line was last written by the get that
  * freed it, on another core; the put that next fills it must fetch it
  * back, and its claim CAS (a locked instruction, which waits for the
- * earlier stores to complete) then waits for that transfer. So a put
- * asks for the line PF_BYTES further on in writable state (PREFETCHW),
- * once per line, so that the transfer overlaps the puts in between.
- * Measured with a 1/1..8/8 throughput loop through 1,024 slots on the
- * 2 vCPUs here, binaries with and without it alternated (65 rounds):
- * while the vCPUs sit far apart (a cross-core transfer 2-3x dearer),
- * 19-27 -> 12-20 ns per item; while they sit close, 8.8-13 -> 11-15 ns
- * (a line fetched early can be fetched twice). Worth it: the bad case
- * gains more than the good one loses, and the spread narrows. Of the
- * distances tried (64 bytes to 1 KB, prefetching on every put), 192-256
- * bytes did best; 512 and more gained nothing. Off for rings shorter
- * than 4x the distance, where the line ahead may be in use. */
+ * earlier loads and stores to complete) then waits for that transfer. So
+ * a put asks for the slot PF_BYTES further on in writable state
+ * (PREFETCHW): once per line for slots of up to 64 bytes, on every put
+ * (and only the slot's first line) for larger ones, one slot ahead for
+ * slots over PF_BYTES. The transfer then overlaps the puts in between.
+ * Measured with a 1/1..8/8 throughput loop through 1,024 slots of
+ * 16 bytes on the 2 vCPUs here, binaries with and without it alternated
+ * (65 rounds): while the vCPUs sit far apart (a cross-core transfer
+ * 2-3x dearer), 19-27 -> 12-20 ns per item; while they sit close,
+ * 8.8-13 -> 11-15 ns (a line fetched early can be fetched twice). Kept:
+ * the bad case gains more than the good one loses, and the spread
+ * narrows. Of the distances tried (64 bytes to 1 KB, prefetching on
+ * every put), 192-256 bytes did best; 512 and more gained nothing. Off
+ * for rings shorter than 4x the distance. Not measured: a ring kept
+ * nearly full, where the line ahead is the one the getters read next;
+ * other item sizes; any CPU but this EPYC (so x86 only, see core). */
 enum { PF_BYTES = 192 };
 
 uint64_t ct__ring_prefetch_ahead(const ct_queue *q) {
@@ -97,11 +101,9 @@ uint64_t ct__ring_prefetch_ahead(const ct_queue *q) {
 }
 
 static inline void prefetch_ahead(const ct_queue *q, uint64_t i) {
-    uint64_t j = i + q->pf_ahead; /* slot index PF_BYTES further on */
-    if (j >= q->cap)
-        j -= q->cap;
-    const unsigned char *p = q->slots + j * q->stride;
-    if ((uintptr_t)p % CT__LINE < q->stride) /* the slot starts a new line */
+    const unsigned char *p =
+        q->slots + ct__ring_prefetch_target(q, i) * q->stride;
+    if ((uintptr_t)p % CT__LINE < q->stride) /* the slot starts a line */
         ct__prefetch_write(p);
 }
 

@@ -130,6 +130,40 @@ static void test_ring_by_value_items(void **s) {
     move_items(CT_QUEUE_FIFO, 8, 3, 3, items() / 2, CT_FOREVER, true);
 }
 
+/* Rings long enough for the put's prefetch (ring.c): a cap that is not a
+ * power of 2, pointer and 24-byte items, many laps through the wrap. The
+ * slots are line-aligned and the distance is what ring.c promises (or 0
+ * on a CPU without the instruction), below a quarter of the ring. */
+static void check_prefetch_layout(long maxsize, size_t item_size,
+                                  bool may_prefetch) {
+    ct_queue *q = ct_queue_new(.maxsize = maxsize, .item_size = item_size);
+    assert_non_null(q);
+    assert_int_equal((uintptr_t)q->slots % 64, 0);
+    uint64_t want = 192 / q->stride ? 192 / q->stride : 1;
+    if (!may_prefetch)
+        assert_int_equal(q->pf_ahead, 0);
+    if (q->pf_ahead) {
+        assert_int_equal(q->pf_ahead, want);
+        assert_true(q->pf_ahead * 4 <= q->cap);
+    }
+    for (uint64_t i = 0; i < q->cap; i++) /* the index every put uses */
+        assert_int_equal(ct__ring_prefetch_target(q, i),
+                         (i + q->pf_ahead) % q->cap);
+    ct_queue_free(q);
+}
+
+static void test_ring_with_prefetch(void **s) {
+    (void)s;
+    check_prefetch_layout(100, 0, true);
+    check_prefetch_layout(100, sizeof(struct rec), true);
+    check_prefetch_layout(1024, 0, true);
+    check_prefetch_layout(47, 0, false);   /* < 4 x 12 slots */
+    check_prefetch_layout(3, 4096, false); /* 1 slot ahead, but 3 < 4 */
+    move_items(CT_QUEUE_FIFO, 100, 2, 2, items() / 2, CT_FOREVER, false);
+    move_items(CT_QUEUE_FIFO, 100, 2, 2, items() / 4, CT_FOREVER, true);
+    move_items(CT_QUEUE_FIFO, 1024, 1, 1, items() / 2, CT_FOREVER, false);
+}
+
 /* test_many_threads_timeout: gets and puts with short timeouts. */
 static void test_ring_with_timeouts(void **s) {
     (void)s;
@@ -219,6 +253,7 @@ int main(void) {
         cmocka_unit_test(test_ring_moves_every_item_exactly_once),
         cmocka_unit_test(test_ring_of_two_slots_under_contention),
         cmocka_unit_test(test_ring_by_value_items),
+        cmocka_unit_test(test_ring_with_prefetch),
         cmocka_unit_test(test_ring_with_timeouts),
         cmocka_unit_test(test_ring_nowait),
         cmocka_unit_test(test_store_kinds_move_every_item_exactly_once),
