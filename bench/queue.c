@@ -4,6 +4,10 @@
  *             column is P + C) move N items through one queue bounded to
  *             1,024 slots; the figure is wall time / N. Every item is
  *             checked to arrive exactly once (sum of the values).
+ *   mpmc slow consumer
+ *             the same at P/C = 1/1 and 2/2, with each consumer doing about
+ *             20-40 ns of work per item: the ring stays full, producers
+ *             wait for room (back-pressure), and the getters are the pace.
  *   latency   one producer, one consumer: the producer stamps the time,
  *             puts, and waits until the consumer has taken the item; the
  *             figure is the time from put to get returning, p50 and p99.
@@ -44,6 +48,8 @@
 #endif
 
 #define CAPACITY 1024
+/* Iterations of the slow consumer's busy loop per item (~1-2 ns each). */
+#define SLOW_CONSUMER_WORK 20
 
 typedef struct qops {
     const char *name;
@@ -156,7 +162,8 @@ typedef struct mpmc {
     const qops *ops;
     void *q;
     int producers, consumers;
-    long n; /* items in all; a multiple of 8 */
+    long n;   /* items in all; a multiple of 8 */
+    int work; /* consumer's busy loop per item (0: none) */
     _Atomic uint64_t sum;
 } mpmc;
 
@@ -170,8 +177,11 @@ static void mpmc_worker(void *ctx, int me) {
     } else {
         long per = m->n / m->consumers;
         uint64_t sum = 0;
-        for (long i = 0; i < per; i++)
+        for (long i = 0; i < per; i++) {
             sum += (uintptr_t)m->ops->get(m->q);
+            for (int k = 0; k < m->work; k++)
+                __asm__ volatile("" ::: "memory"); /* not optimised away */
+        }
         atomic_fetch_add_explicit(&m->sum, sum, memory_order_relaxed);
     }
 }
@@ -180,11 +190,16 @@ typedef struct mpmc_arg {
     const qops *ops;
     int pc;
     long n;
+    int work;
 } mpmc_arg;
 
 static int mpmc_rep(void *arg, bench_out *out) {
     mpmc_arg *a = arg;
-    mpmc m = {.ops = a->ops, .producers = a->pc, .consumers = a->pc, .n = a->n};
+    mpmc m = {.ops = a->ops,
+              .producers = a->pc,
+              .consumers = a->pc,
+              .n = a->n,
+              .work = a->work};
     m.q = a->ops->create(CAPACITY);
     if (!m.q)
         return -1;
@@ -285,11 +300,17 @@ int main(int argc, char **argv) {
         char param[32];
         snprintf(param, sizeof param, "mpmc");
         for (int v = 0; v < nv; v++) {
-            mpmc_arg a = {&variants[v], pcs[i], n};
+            mpmc_arg a = {&variants[v], pcs[i], n, 0};
             bench_run(variants[v].name, param, 2 * pcs[i], "ns/item", mpmc_rep,
                       &a);
         }
     }
+    for (int pc = 1; pc <= 2; pc++)
+        for (int v = 0; v < nv; v++) {
+            mpmc_arg a = {&variants[v], pc, n / 2, SLOW_CONSUMER_WORK};
+            bench_run(variants[v].name, "mpmc slow consumer", 2 * pc, "ns/item",
+                      mpmc_rep, &a);
+        }
     for (int v = 0; v < nv; v++) {
         lat_arg busy = {&variants[v], nl, 0};
         bench_run(variants[v].name, "latency busy", 2, "p50 ns,p99 ns", lat_rep,

@@ -58,7 +58,9 @@ struct ct_queue {
     /* Read on every ring operation, written only when threads wait. */
     _Atomic uint32_t n_getwait, n_putwait;
     _Atomic bool shut;
-    char pad3[52];
+    _Atomic bool full_seen; /* ring: a putter found it full since a getter
+                               last found it empty (ring.c's prefetch) */
+    char pad3[51];
     /* Task tracking: unfinished = puts - done. A ring counts its puts in
      * enq (no extra write per put); the store counts them in `puts`. */
     _Atomic int64_t done; /* task_done calls + items discarded */

@@ -90,9 +90,15 @@ static inline unsigned char *slot(const ct_queue *q, uint64_t pos) {
  * the bad case gains more than the good one loses, and the spread
  * narrows. Of the distances tried (64 bytes to 1 KB, prefetching on
  * every put), 192-256 bytes did best; 512 and more gained nothing. Off
- * for rings shorter than 4x the distance. Not measured: a ring kept
- * nearly full, where the line ahead is the one the getters read next;
- * other item sizes; any CPU but this EPYC (so x86 only, see core). */
+ * for rings shorter than 4x the distance, and while the ring runs full
+ * (full_seen: set by a putter that found it full, cleared by a getter
+ * that found it empty; both on their slow paths, so the line stays
+ * read-mostly): there the line ahead holds the items the getters read
+ * next, and taking it from them made a ring kept full by a slow consumer
+ * 15-50% slower (1/1 and 2/2, bench_queue's "slow consumer" case); with
+ * the flag it is level with no prefetch, and the figures above held (25
+ * more rounds). Not measured: other
+ * item sizes; any CPU but this EPYC (so x86 only, see core). */
 enum { PF_BYTES = 192 };
 
 uint64_t ct__ring_prefetch_ahead(const ct_queue *q) {
@@ -147,7 +153,8 @@ int ct__ring_try_put(ct_queue *q, const void *src) {
                                                       memory_order_seq_cst,
                                                       memory_order_relaxed)) {
                 copy(s + 8, src, q->isz);
-                if (q->pf_ahead)
+                if (q->pf_ahead &&
+                    !atomic_load_explicit(&q->full_seen, memory_order_relaxed))
                     prefetch_ahead(q, i);
                 /* release: the item, to the get that sees pos + 1 */
                 atomic_store_explicit(seqp(s), pos + 1, memory_order_release);
@@ -323,6 +330,8 @@ static int last_look(ct_queue *q, bool get, void *buf, const ct_deadline *dl) {
 }
 
 static CT_COLD int put_slow(ct_queue *q, const void *src, double timeout) {
+    if (!atomic_load_explicit(&q->full_seen, memory_order_relaxed))
+        atomic_store_explicit(&q->full_seen, true, memory_order_relaxed);
     ct_deadline dl;
     ct__qdeadline(&dl, timeout); /* validated by the caller */
     ct__qwaiter w = {0};
@@ -425,6 +434,8 @@ static void get_yield_result(ct_queue *q, bool got, int64_t took_ns) {
 }
 
 static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
+    if (atomic_load_explicit(&q->full_seen, memory_order_relaxed))
+        atomic_store_explicit(&q->full_seen, false, memory_order_relaxed);
     ct_deadline dl;
     ct__qdeadline(&dl, timeout);
     ct__qwaiter w = {0};

@@ -152,6 +152,26 @@ static void check_prefetch_layout(long maxsize, size_t item_size,
     ct_queue_free(q);
 }
 
+/* The prefetch stands down while the ring runs full (ring.c): a putter
+ * that had to wait sets full_seen, a getter that had to wait clears it. */
+static void test_prefetch_stands_down_while_full(void **s) {
+    (void)s;
+    ct_queue *q = ct_queue_new(.maxsize = 100);
+    assert_non_null(q);
+    for (long i = 0; i < 100; i++)
+        assert_int_equal(ct_queue_put(q, I(i + 1), 0), 0);
+    assert_false(atomic_load(&q->full_seen));
+    assert_int_equal(ct_queue_put(q, I(101), 0.001), CT_EFULL);
+    assert_true(atomic_load(&q->full_seen));
+    void *x;
+    for (long i = 0; i < 100; i++)
+        assert_int_equal(ct_queue_get(q, &x, 0), 0);
+    assert_true(atomic_load(&q->full_seen)); /* nobody waited on empty */
+    assert_int_equal(ct_queue_get(q, &x, 0.001), CT_EEMPTY);
+    assert_false(atomic_load(&q->full_seen));
+    ct_queue_free(q);
+}
+
 static void test_ring_with_prefetch(void **s) {
     (void)s;
     check_prefetch_layout(100, 0, true);
@@ -254,6 +274,7 @@ int main(void) {
         cmocka_unit_test(test_ring_of_two_slots_under_contention),
         cmocka_unit_test(test_ring_by_value_items),
         cmocka_unit_test(test_ring_with_prefetch),
+        cmocka_unit_test(test_prefetch_stands_down_while_full),
         cmocka_unit_test(test_ring_with_timeouts),
         cmocka_unit_test(test_ring_nowait),
         cmocka_unit_test(test_store_kinds_move_every_item_exactly_once),
