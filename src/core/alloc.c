@@ -52,6 +52,31 @@ void *ct__calloc(size_t n, size_t size) {
     return p;
 }
 
+/* Over-allocates by a line plus a pointer; the pointer just below the
+ * aligned block is the one to free. */
+void *ct__calloc_lines(size_t size) {
+    if (size > SIZE_MAX - 2 * CT__LINE - sizeof(void *))
+        return NULL;
+    size = (size + CT__LINE - 1) & ~(size_t)(CT__LINE - 1);
+    unsigned char *raw = ct__alloc(size + CT__LINE - 1 + sizeof(void *));
+    if (!raw)
+        return NULL;
+    uintptr_t at = ((uintptr_t)raw + sizeof(void *) + CT__LINE - 1) &
+                   ~(uintptr_t)(CT__LINE - 1);
+    unsigned char *p = raw + (at - (uintptr_t)raw);
+    memcpy(p - sizeof(void *), &raw, sizeof raw);
+    memset(p, 0, size);
+    return p;
+}
+
+void ct__free_lines(void *p) {
+    if (p) {
+        void *raw;
+        memcpy(&raw, (unsigned char *)p - sizeof(void *), sizeof raw);
+        ct__free(raw);
+    }
+}
+
 void *ct__realloc(void *p, size_t size) {
     return current.realloc(current.ctx, p, size ? size : 1);
 }

@@ -41,6 +41,15 @@ CT_HIDDEN void *ct__calloc(size_t n, size_t size); /* zeroed, overflow-safe */
 CT_HIDDEN void *ct__realloc(void *p, size_t size);
 CT_HIDDEN void ct__free(void *p);
 
+/* The cache line size the layouts assume (x86-64, most Arm cores). */
+#define CT__LINE 64
+/* Zeroed memory of `size` bytes rounded up to whole cache lines, starting
+ * on a line: no line of it is shared with other heap data. Through the
+ * same allocator (a user's allocator need not align); NULL on failure or
+ * overflow. Free it with ct__free_lines, never ct__free. */
+CT_HIDDEN void *ct__calloc_lines(size_t size);
+CT_HIDDEN void ct__free_lines(void *p);
+
 /* The calling thread's name as the core layer knows it (used by
  * ct_raise). The thread layer sets it; for a thread it never saw, the OS
  * name is used. `name` is copied (truncated to CT_NAME_MAX - 1). */

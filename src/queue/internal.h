@@ -18,9 +18,6 @@
  * put's CAS fails from that instant on (the put's linearisation point). */
 #define CT__QSHUT (UINT64_C(1) << 63)
 
-/* The cache line size the layout assumes (x86-64, most Arm cores). */
-#define CT__LINE 64
-
 /* A thread waiting in put or get; lives on its stack. */
 typedef struct ct__qwaiter {
     struct ct__qwaiter *prev, *next;
@@ -45,29 +42,32 @@ struct ct_queue {
     bool tracked;  /* task_done/join/shutdown supported */
     int (*compare)(const void *, const void *);
     void (*destructor)(void *);
-    unsigned char *slots; /* ring: cap slots of [seq | item], line-aligned */
-    void *slots_mem;      /* ring: the allocation holding them */
+    unsigned char *slots; /* ring: cap slots of [seq | item], line-aligned
+                             (ct__calloc_lines) */
     uint64_t cap, mask;   /* ring size; mask when it is a power of 2 */
     uint64_t pf_ahead;    /* ring: a put prefetches this many slots ahead
                              (0: never); see ring.c */
-    char pad0[64];
-    _Atomic uint64_t enq; /* ring: next position to put (+ CT__QSHUT) */
-    char pad1[56];
-    _Atomic uint64_t deq; /* ring: next position to get */
-    char pad2[56];
+    /* Each group below starts a cache line of its own (the queue is
+     * allocated line-aligned): the threads that write one group do not
+     * take the lines of the others from their readers. */
+    _Alignas(CT__LINE) _Atomic uint64_t enq; /* ring: next position to put
+                                                (+ CT__QSHUT) */
+    _Alignas(CT__LINE) _Atomic uint64_t deq; /* ring: next position to get */
     /* Read on every ring operation, written only when threads wait. */
-    _Atomic uint32_t n_getwait, n_putwait;
+    /* (_Alignas applies to each declarator: one per declaration) */
+    _Alignas(CT__LINE) _Atomic uint32_t n_getwait;
+    _Atomic uint32_t n_putwait;
     _Atomic bool shut;
     _Atomic bool full_seen; /* ring: a putter found it full since a getter
                                last found it empty (ring.c's prefetch) */
-    char pad3[51];
     /* Task tracking: unfinished = puts - done. A ring counts its puts in
      * enq (no extra write per put); the store counts them in `puts`. */
-    _Atomic int64_t done; /* task_done calls + items discarded */
-    _Atomic int64_t puts; /* store only; under mu */
-    _Atomic uint32_t n_joinwait, join_gen; /* join parks on join_gen */
-    char pad4[40];
-    _Atomic uint32_t mu; /* internal lock: waiter lists, store */
+    _Alignas(CT__LINE) _Atomic int64_t done; /* task_done calls + items
+                                                discarded */
+    _Atomic int64_t puts;                    /* store only; under mu */
+    _Atomic uint32_t n_joinwait, join_gen;   /* join parks on join_gen */
+    _Alignas(CT__LINE) _Atomic uint32_t mu;  /* internal lock: waiter lists,
+                                               store */
     ct__qlist getters, putters;
     /* store back-end, under mu (count is also read lock-free) */
     unsigned char *buf;
@@ -78,15 +78,14 @@ struct ct_queue {
     struct ct__sseg *s_head;     /* consumers, under mu */
     uint32_t s_head_idx;         /* next slot of s_head, under mu */
     struct ct__sseg *s_limbo[2]; /* retired, by epoch parity; under mu */
-    char pad5[40];
-    _Atomic(struct ct__sseg *) s_tail;  /* producers append here */
+    _Alignas(CT__LINE) _Atomic(struct ct__sseg *) s_tail; /* producers
+                                                             append here */
     _Atomic(struct ct__sseg *) s_spare; /* one recycled segment */
     _Atomic uint32_t s_epoch;           /* reclamation epoch */
     _Atomic uint32_t s_active[2];       /* producers inside, by parity */
     _Atomic uint32_t s_ev;              /* getters park here */
-    char pad6[48];
     /* Ring getters: should one yield before parking? (ring.c) */
-    _Atomic int32_t get_yield_score;
+    _Alignas(CT__LINE) _Atomic int32_t get_yield_score;
     _Atomic uint32_t get_yield_probe;
     /* Ring: a woken getter/putter has not resumed yet (ring.c) */
     _Atomic uint32_t pend_get, pend_put;

@@ -128,7 +128,7 @@ ct_queue *ct_queue_new_opts(const ct_queue_options *o) {
         ct_raise(CT_EINVAL, "ct_queue_new: a SimpleQueue is unbounded");
         return NULL;
     }
-    ct_queue *q = ct__calloc(1, sizeof *q);
+    ct_queue *q = ct__calloc_lines(sizeof *q); /* its _Alignas groups */
     if (!q)
         goto fail_nomem;
     q->kind = o->kind;
@@ -154,13 +154,8 @@ ct_queue *ct_queue_new_opts(const ct_queue_options *o) {
          * with other heap data (false sharing with an unrelated object). */
         size_t bytes;
         if (__builtin_mul_overflow((size_t)q->cap, q->stride, &bytes) ||
-            bytes > SIZE_MAX - 2 * CT__LINE)
+            !(q->slots = ct__calloc_lines(bytes)))
             goto fail_slots;
-        bytes = (bytes + CT__LINE - 1) & ~(size_t)(CT__LINE - 1);
-        if (!(q->slots_mem = ct__calloc(1, bytes + CT__LINE - 1)))
-            goto fail_slots;
-        q->slots = (unsigned char *)(((uintptr_t)q->slots_mem + CT__LINE - 1) &
-                                     ~(uintptr_t)(CT__LINE - 1));
         for (uint64_t i = 0; i < q->cap; i++)
             atomic_init((_Atomic uint64_t *)(void *)(q->slots + i * q->stride),
                         i);
@@ -176,7 +171,7 @@ ct_queue *ct_queue_new_opts(const ct_queue_options *o) {
     /* Published to other threads by whatever hands them the pointer. */
     return q;
 fail_slots:
-    ct__free(q);
+    ct__free_lines(q);
 fail_nomem:
     ct_raise(CT_ENOMEM, "ct_queue_new: out of memory");
     return NULL;
@@ -200,7 +195,7 @@ int ct_queue_free(ct_queue *q) {
             uint64_t i = p % q->cap;
             ct__qdestroy_item(q, q->slots + i * q->stride + 8);
         }
-        ct__free(q->slots_mem);
+        ct__free_lines(q->slots);
     } else if (q->kind == CT_QUEUE_SIMPLE) {
         ct__simple_free(q);
     } else {
@@ -208,7 +203,7 @@ int ct_queue_free(ct_queue *q) {
         unsigned char *b = ct__store_detach(q, &first, &n, &cap);
         ct__store_destroy(q, b, first, n, cap);
     }
-    ct__free(q);
+    ct__free_lines(q);
     return 0;
 }
 

@@ -68,6 +68,48 @@ static void test_calloc_overflow_is_null(void **state) {
     assert_null(ct__calloc(SIZE_MAX / 2, 4));
 }
 
+/* An allocator whose blocks start `*ctx` bytes past malloc's: misaligned
+ * on purpose, and its free fails loudly (ASan, glibc) if handed anything
+ * but what it returned. */
+static void *off_alloc(void *ctx, size_t n) {
+    size_t off = *(size_t *)ctx;
+    unsigned char *p = malloc(n + off);
+    return p ? p + off : NULL;
+}
+static void *off_realloc(void *ctx, void *p, size_t n) {
+    (void)ctx, (void)p, (void)n;
+    return NULL; /* not used by ct__calloc_lines */
+}
+static void off_free(void *ctx, void *p) {
+    if (p)
+        free((unsigned char *)p - *(size_t *)ctx);
+}
+
+/* ct__calloc_lines: line-aligned, zeroed whole lines, whatever the
+ * allocator's alignment; ct__free_lines hands back the block it got. */
+static void test_calloc_lines_aligns_any_allocator(void **state) {
+    (void)state;
+    static const size_t sizes[] = {1, 63, 64, 65, 700, 4096};
+    for (size_t off = 0; off < 80; off += 8) {
+        ct_allocator a = {off_alloc, off_realloc, off_free, &off};
+        assert_int_equal(ct_set_allocator(&a), 0);
+        for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+            unsigned char *p = ct__calloc_lines(sizes[i]);
+            assert_non_null(p);
+            assert_int_equal((uintptr_t)p % CT__LINE, 0);
+            size_t whole = (sizes[i] + CT__LINE - 1) / CT__LINE * CT__LINE;
+            for (size_t k = 0; k < whole; k++) /* all of it is ours */
+                assert_int_equal(p[k], 0);
+            memset(p, 0xa5, whole);
+            ct__free_lines(p);
+        }
+        ct__free_lines(NULL);
+    }
+    assert_int_equal(ct_set_allocator(NULL), 0);
+    assert_null(ct__calloc_lines(SIZE_MAX));
+    assert_null(ct__calloc_lines(SIZE_MAX - CT__LINE));
+}
+
 /* A scenario with three allocation sites that unwinds correctly. */
 struct three {
     void *a, *b, *c;
@@ -168,6 +210,7 @@ int main(void) {
         cmocka_unit_test(test_set_allocator_rejects_incomplete),
         cmocka_unit_test(test_internal_allocations_go_through_the_hook),
         cmocka_unit_test(test_calloc_overflow_is_null),
+        cmocka_unit_test(test_calloc_lines_aligns_any_allocator),
         cmocka_unit_test(test_harness_fails_each_site_in_turn),
         cmocka_unit_test(test_harness_catches_leak_and_swallowed_error),
     };
