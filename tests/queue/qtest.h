@@ -52,6 +52,21 @@ static inline ct_queue *mk(long maxsize) {
     return q;
 }
 
+/* An item destructor that counts its calls, and mk() with it. */
+static atomic_int qt_destroyed __attribute__((unused));
+static inline void qt_count_destroy(void *item) {
+    (void)item;
+    atomic_fetch_add(&qt_destroyed, 1);
+}
+static inline ct_queue *mk_counted(long maxsize) {
+    atomic_store(&qt_destroyed, 0);
+    ct_queue *q =
+        ct_queue_new(.maxsize = maxsize, .kind = qt_kind, .compare = cmp_int,
+                     .destructor = qt_count_destroy);
+    assert_non_null(q);
+    return q;
+}
+
 static inline pthread_t spawn(void *(*fn)(void *), void *arg) {
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, fn, arg), 0);

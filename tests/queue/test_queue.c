@@ -443,25 +443,16 @@ static void test_timed_out_waiter_leaves_the_line(void **s) {
     }
 }
 
-static atomic_int destroyed;
-static void count_destroy(void *item) {
-    (void)item;
-    atomic_fetch_add(&destroyed, 1);
-}
-
 static void test_free_destroys_remaining_items(void **s) {
     (void)s;
     for (long maxsize = 0; maxsize <= 8; maxsize += 8) {
-        atomic_store(&destroyed, 0);
-        ct_queue *q =
-            ct_queue_new(.maxsize = maxsize, .kind = qt_kind,
-                         .compare = cmp_int, .destructor = count_destroy);
+        ct_queue *q = mk_counted(maxsize);
         for (int i = 0; i < 5; i++)
             ct_queue_put(q, I(i), 0);
         void *x;
         ct_queue_get(q, &x, 0);
         assert_int_equal(ct_queue_free(q), 0);
-        assert_int_equal(atomic_load(&destroyed), 4);
+        assert_int_equal(atomic_load(&qt_destroyed), 4);
     }
 }
 

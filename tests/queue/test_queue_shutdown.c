@@ -508,31 +508,22 @@ static void test_shutdown_is_seen_and_stops_puts_at_once(void **s) {
     }
 }
 
-static atomic_int destroyed;
-static void count_destroy(void *item) {
-    (void)item;
-    atomic_fetch_add(&destroyed, 1);
-}
-
 static void test_shutdown_immediate_passes_items_to_destructor(void **s) {
     (void)s;
     for (long maxsize = 0; maxsize <= 8; maxsize += 8) {
-        atomic_store(&destroyed, 0);
-        ct_queue *q =
-            ct_queue_new(.maxsize = maxsize, .kind = qt_kind,
-                         .compare = cmp_int, .destructor = count_destroy);
+        ct_queue *q = mk_counted(maxsize);
         for (int i = 0; i < 6; i++)
             ct_queue_put(q, I(i), 0);
         void *x;
         ct_queue_get(q, &x, 0); /* one got, not done: stays unfinished */
         ct_queue_shutdown(q, true);
-        assert_int_equal(atomic_load(&destroyed), 5);
+        assert_int_equal(atomic_load(&qt_destroyed), 5);
         assert_int_equal(ct_queue_unfinished_tasks(q), 1);
         assert_int_equal(ct_queue_join(q, 0), CT_ETIMEDOUT);
         assert_int_equal(ct_queue_task_done(q), 0);
         assert_int_equal(ct_queue_join(q, 0), 0);
         assert_int_equal(ct_queue_free(q), 0);
-        assert_int_equal(atomic_load(&destroyed), 5);
+        assert_int_equal(atomic_load(&qt_destroyed), 5);
     }
 }
 

@@ -162,8 +162,20 @@ struct abort_ctx {
     atomic_int r1, r2, r3, errors;
 };
 
-static void *abort_worker(void *p) {
-    struct abort_ctx *c = p;
+/* Wait on the barrier again: r1 counts passes, r2 breaks. */
+static void second_wait(struct abort_ctx *c) {
+    int r = ct_barrier_wait(&c->b);
+    if (r >= 0)
+        atomic_fetch_add(&c->r1, 1);
+    else if (r == CT_EBROKEN)
+        atomic_fetch_add(&c->r2, 1);
+    else
+        atomic_fetch_add(&c->errors, 1);
+}
+
+/* The first part of CPython's test_abort and test_abort_and_reset: one
+ * waiter aborts the barrier the others are passing a second time. */
+static void abort_round(struct abort_ctx *c) {
     int i = ct_barrier_wait(&c->b);
     if (i == N / 2) {
         ct_barrier_abort(&c->b); /* the RuntimeError branch */
@@ -174,14 +186,12 @@ static void *abort_worker(void *p) {
     } else if (i < 0) {
         atomic_fetch_add(&c->errors, 1);
     } else {
-        int r = ct_barrier_wait(&c->b);
-        if (r >= 0)
-            atomic_fetch_add(&c->r1, 1);
-        else if (r == CT_EBROKEN)
-            atomic_fetch_add(&c->r2, 1);
-        else
-            atomic_fetch_add(&c->errors, 1);
+        second_wait(c);
     }
+}
+
+static void *abort_worker(void *p) {
+    abort_round(p);
     return NULL;
 }
 
@@ -215,13 +225,7 @@ static void *reset_worker(void *p) {
             sched_yield();
         ct_barrier_reset(&c->b);
     } else {
-        int r = ct_barrier_wait(&c->b);
-        if (r >= 0)
-            atomic_fetch_add(&c->r1, 1);
-        else if (r == CT_EBROKEN)
-            atomic_fetch_add(&c->r2, 1);
-        else
-            atomic_fetch_add(&c->errors, 1);
+        second_wait(c);
     }
     /* now, pass the barrier again */
     if (ct_barrier_wait(&c->b) >= 0)
@@ -244,24 +248,7 @@ static void test_reset_frees_waiters_then_barrier_works(void **state) {
 /* lock_tests.BarrierTests.test_abort_and_reset */
 static void *abort_reset_worker(void *p) {
     struct abort_ctx *c = p;
-    int i = ct_barrier_wait(&c->b);
-    if (i == N / 2) {
-        ct_barrier_abort(&c->b);
-    } else if (i == CT_EBROKEN) {
-        /* in Python's try block too: a released waiter that looks after
-         * the abort sees the barrier broken */
-        atomic_fetch_add(&c->r2, 1);
-    } else if (i < 0) {
-        atomic_fetch_add(&c->errors, 1);
-    } else {
-        int r = ct_barrier_wait(&c->b);
-        if (r >= 0)
-            atomic_fetch_add(&c->r1, 1);
-        else if (r == CT_EBROKEN)
-            atomic_fetch_add(&c->r2, 1);
-        else
-            atomic_fetch_add(&c->errors, 1);
-    }
+    abort_round(c);
     /* synchronise and reset: everyone has left it when we reset, and no
      * one enters it before the reset */
     if (ct_barrier_wait(&c->b2) == N / 2)
