@@ -124,7 +124,7 @@ static int wait_change(ct_barrier *b, uint64_t w, const ct_deadline *d) {
             ct__spin_result(true);
             return 0;
         }
-        ct_cpu_relax();
+        ct__relax();
     }
     ct__spin_result(false);
     for (int i = 0; i < CT_BARRIER_YIELDS; i++) {

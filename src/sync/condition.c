@@ -102,7 +102,7 @@ static bool spin_for_notify(ct_condition *c, _Atomic uint32_t *state) {
         /* relaxed: a hint; the caller re-reads with acquire */
         if (atomic_load_explicit(state, memory_order_relaxed) != WAITING)
             break;
-        ct_cpu_relax();
+        ct__relax();
     }
     bool won = i < n;
     ct__spin_result(won);
@@ -110,7 +110,7 @@ static bool spin_for_notify(ct_condition *c, _Atomic uint32_t *state) {
         return false;
     ct_lock *l = c->lock ? c->lock : c->rlock ? &c->rlock->lock : &c->own.lock;
     for (; i < n && ct_lock_locked(l); i++)
-        ct_cpu_relax();
+        ct__relax();
     return true;
 }
 

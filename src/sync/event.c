@@ -109,7 +109,7 @@ static CT_COLD int wait_slow(ct_event *ev, uint32_t s, uint32_t a,
                              const ct_deadline *d) {
     uint32_t gen0 = s & GEN_MASK;
     for (uint32_t i = 0, n = ct__spin_budget(); i < n; i++) {
-        ct_cpu_relax();
+        ct__relax();
         /* acquire: a set seen here must publish the setter's writes */
         if (fired(atomic_load_explicit(&ev->state, memory_order_acquire),
                   gen0)) {

@@ -61,7 +61,7 @@ CT_HIDDEN void ct__rlock_acquire_restore(ct_rlock *rlock, uint32_t count);
 
 /* Adaptive spinning before parking, per thread (Semaphore, Event,
  * Barrier; defined in semaphore.c). ct__spin_budget() is how many looks
- * (each one ct_cpu_relax) to take before sleeping; ct__spin_result(won)
+ * (each one ct__relax) to take before sleeping; ct__spin_result(won)
  * adapts it: a spin that saw what it waited for doubles the budget, one
  * that ended asleep halves it. Every 64th budget is the full one, so two
  * threads that fell into sleep/wake hand-offs find their way back to

@@ -122,7 +122,7 @@ _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2,
 /* Spinning, then parking. A waiter first spins for up to SPIN_NS as the
  * awake waiter (WOKEN set, so releases make no system call), looking at
  * the word after gaps of SPIN_GAP_MIN, doubling up to SPIN_GAP_MAX
- * (measured on the clock, ct_cpu_relax in between, so the same on every
+ * (measured on the clock, ct__relax in between, so the same on every
  * CPU): it notices a lock freed within ~2x the time it was held, for holds
  * up to ~8 us (a futex wake-up alone costs 15-100 us on the VM measured,
  * 2-5 us on bare metal). A waiter that read the word continuously, or
@@ -217,7 +217,7 @@ static int64_t spin_gap(int64_t gap) {
     int64_t now = ct__now_ns(), end = now + gap;
     while (now < end) {
         for (int i = 0; i < 4; i++)
-            ct_cpu_relax();
+            ct__relax();
         now = ct__now_ns();
     }
     return now;

@@ -56,7 +56,7 @@ static inline bool unusable(uint32_t v) {
 
 /* ------------------------------------------------ adaptive spinning */
 
-/* Looks cost ~24 ns each here (one ct_cpu_relax): the full budget spins
+/* Looks cost ~24 ns each here (one ct__relax): the full budget spins
  * ~12 us, about one sleeping hand-off; the floor ~0.2 us. Tunable at build
  * time for experiments. */
 #ifndef CT_SPIN_MAX
@@ -162,7 +162,7 @@ static void leave_slow(ct_semaphore *sem, int flags) {
 
 static CT_COLD int acquire_slow(ct_semaphore *sem, const ct_deadline *d) {
     for (uint32_t i = 0, n = ct__spin_budget(); i < n; i++) {
-        ct_cpu_relax();
+        ct__relax();
         /* relaxed: a hint; try_take re-reads with its own order */
         if (atomic_load_explicit(&sem->value, memory_order_relaxed) & COUNT) {
             int rc = try_take(sem);

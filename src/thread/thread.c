@@ -354,7 +354,7 @@ static void reap(ct_thread *t) {
             if (pthread_tryjoin_np(t->handle, NULL) == 0)
                 return; /* acquires the thread's writes, as pthread_join */
             for (int i = 0; i < 8; i++)
-                ct_cpu_relax();
+                ct__relax();
         } while (ct__now_ns() < end);
     }
     pthread_join(t->handle, NULL); /* acquires the thread's writes */
