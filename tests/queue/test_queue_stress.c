@@ -145,8 +145,8 @@ static void check_prefetch_layout(long maxsize, size_t item_size,
                                   bool may_prefetch) {
     ct_queue *q = ct_queue_new(.maxsize = maxsize, .item_size = item_size);
     assert_non_null(q);
-    assert_int_equal((uintptr_t)q->slots % 64, 0);
-    assert_int_equal((uintptr_t)q % 64, 0); /* its _Alignas groups */
+    assert_int_equal((uintptr_t)q->slots % CT__LINE, 0);
+    assert_int_equal((uintptr_t)q % CT__LINE, 0); /* its _Alignas groups */
     uint64_t want = 192 / q->stride ? 192 / q->stride : 1;
     if (!may_prefetch)
         assert_int_equal(q->pf_ahead, 0);
