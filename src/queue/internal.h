@@ -84,9 +84,12 @@ struct ct_queue {
     _Atomic uint32_t s_epoch;           /* reclamation epoch */
     _Atomic uint32_t s_active[2];       /* producers inside, by parity */
     _Atomic uint32_t s_ev;              /* getters park here */
-    /* Ring getters: should one yield before parking? (ring.c) */
+    /* Ring getters: should one yield before parking, or wait for a run
+     * of items before polling? (ring.c) */
     _Alignas(CT__LINE) _Atomic int32_t get_yield_score;
     _Atomic uint32_t get_yield_probe;
+    _Atomic int32_t get_run_score;
+    _Atomic uint32_t get_run_probe;
     /* Ring: a woken getter/putter has not resumed yet (ring.c) */
     _Atomic uint32_t pend_get, pend_put;
 };

@@ -15,7 +15,9 @@
  * before the shutdown (its item counts, and immediate shutdown waits for
  * its publish to discard it) or fails with CT_ESHUTDOWN.
  *
- * Parking (wait.c): a getter that finds the ring empty spins a little,
+ * Parking (wait.c): a getter that finds the ring empty spins a little
+ * (or, while puts stream in, waits once for a run of items to collect:
+ * get_should_wait_run),
  * then links a node on q->getters and increments n_getwait, and only then
  * takes a last look before sleeping. A put claims its position (the enq
  * CAS), publishes its slot, then reads n_getwait and wakes the first
@@ -52,15 +54,25 @@
  * in all on the 2-core EPYC here, where a pause costs 35-65 ns): long
  * enough to catch a hand-off from a running peer without a sleep
  * (~15 us), short enough not to steal the core from the thread that
- * would make room when the machine is oversubscribed. A putter facing a
- * full ring then tries PUT_YIELDS times after sched_yield, which runs a
- * consumer on an oversubscribed core at once (cheaper than a futex sleep
- * and wake-up). A getter yields once only while that pays off on this
- * queue (get_should_yield). BACKOFF_MAX caps the pauses after a lost
- * CAS. Measured (1,024 slots, P/P = 1/1..8/8, 2 cores): 4x more spinning
- * made runs 1.5-2x slower. */
-enum { TRY_SPIN = 8, RELAX = 4, PUT_YIELDS = 2 };
-enum { YIELD_SCORE_MAX = 16, YIELD_PROBE = 256, YIELD_SLOW_NS = 50000 };
+ * would make room when the machine is oversubscribed. A getter then
+ * yields once, only while that pays off on this queue
+ * (get_should_yield). A putter facing a full ring does not yield: a
+ * yield keeps both threads runnable on its core, and the scheduler then
+ * tends to leave a producer and its consumer on one core while the
+ * other idles (1/1 through 1,024 slots on 2 vCPUs: with two yields,
+ * 5 of 12 runs had both threads on one core for most of the run, at
+ * 15-18 ns per item against 8.1-8.6; with none, 0 of 12; 40 interleaved
+ * rounds of 1/1..8/8: 11.0/13.3/14.0/14.2 -> 10.4/11.8/13.6/12.8 ns).
+ * BACKOFF_MAX caps the pauses after a lost CAS. Measured (1,024 slots,
+ * P/P = 1/1..8/8, 2 cores): 4x more spinning made runs 1.5-2x slower. */
+enum { TRY_SPIN = 8, RELAX = 4 };
+/* A getter that finds the ring empty while puts stream in waits once for
+ * RUN_WAIT pauses (the same spin budget as TRY_SPIN polls) for a run of
+ * items to collect, instead of polling; see get_should_wait_run. A run
+ * of RUN_MIN items or more behind the one it takes counts as streaming.
+ * RUN_PROBE: how often a getter that has unlearned it tries once more. */
+enum { RUN_WAIT = TRY_SPIN * RELAX, RUN_MIN = 16, RUN_PROBE = 256 };
+enum { SCORE_MAX = 16, YIELD_PROBE = 256, YIELD_SLOW_NS = 50000 };
 enum { BACKOFF_MAX = 64 };
 /* A registered waiter that saw a claim waits for its publish with yields,
  * then with 50 us sleeps (a claimer preempted by a higher priority). */
@@ -342,7 +354,7 @@ static CT_COLD int put_slow(ct_queue *q, const void *src, double timeout) {
          * would only burn the core a getter needs (relaxed: a hint). */
         int spins = atomic_load_explicit(&q->n_putwait, memory_order_relaxed)
                         ? 0
-                        : TRY_SPIN + PUT_YIELDS;
+                        : TRY_SPIN;
         for (int i = 0; i < spins; i++) {
             relax(i, TRY_SPIN);
             if ((r = ct__ring_try_put(q, src)) != CT_EFULL)
@@ -404,6 +416,28 @@ static int get_shut(ct_queue *q, void *dst) {
     }
 }
 
+/* A learned yes/no (a per-queue score, relaxed: a heuristic). While the
+ * score is above 0 the answer is yes; at 0 it is no, but yes once every
+ * `every` asks, so that a change in the workload is noticed. */
+static bool learned(_Atomic int32_t *score, _Atomic uint32_t *probe,
+                    uint32_t every) {
+    if (atomic_load_explicit(score, memory_order_relaxed) > 0)
+        return true;
+    return atomic_fetch_add_explicit(probe, 1, memory_order_relaxed) % every ==
+           0;
+}
+
+/* Outcome of a yes: +1 paid off, -1 did not (-2 on the score, floored
+ * at 0: unlearned twice as fast as learned), 0 no verdict. */
+static void learn(_Atomic int32_t *score, int outcome) {
+    int32_t v = atomic_load_explicit(score, memory_order_relaxed);
+    if (outcome < 0)
+        v = v > 2 ? v - 2 : 0;
+    else if (outcome > 0 && v < SCORE_MAX)
+        v++;
+    atomic_store_explicit(score, v, memory_order_relaxed);
+}
+
 /* Should a getter facing an empty ring yield once before parking? On a
  * core oversubscribed by the queue's own threads, yes: the yield runs
  * the producer at once, far cheaper than a sleep, a wake-up call and the
@@ -411,26 +445,38 @@ static int get_shut(ct_queue *q, void *dst) {
  * 240 -> 45 ns/item). On a core shared with other processes, no: the
  * yield may give the core away for a time slice (an idle consumer's
  * wake-up p50 went from ~15 us to ~1 ms with 2 yields on every empty
- * get under load). So it is learned per queue: a
- * quick yield after which an item was there scores +1, one after which
- * there was none -2; at 0 getters stop yielding and only probe once
- * every YIELD_PROBE slow paths. Relaxed: a heuristic. */
+ * get under load). So it is learned per queue: a quick yield after
+ * which an item was there pays off, one after which there was none does
+ * not, a slow one that found an item gives no verdict. */
 static bool get_should_yield(ct_queue *q) {
-    if (atomic_load_explicit(&q->get_yield_score, memory_order_relaxed) > 0)
-        return true;
-    return atomic_fetch_add_explicit(&q->get_yield_probe, 1,
-                                     memory_order_relaxed) %
-               YIELD_PROBE ==
-           0;
+    return learned(&q->get_yield_score, &q->get_yield_probe, YIELD_PROBE);
 }
 
-static void get_yield_result(ct_queue *q, bool got, int64_t took_ns) {
-    int32_t v = atomic_load_explicit(&q->get_yield_score, memory_order_relaxed);
-    if (!got)
-        v = v > 2 ? v - 2 : 0;
-    else if (took_ns < YIELD_SLOW_NS && v < YIELD_SCORE_MAX)
-        v++;
-    atomic_store_explicit(&q->get_yield_score, v, memory_order_relaxed);
+/* Should a getter facing an empty ring wait for a run of items instead
+ * of polling? While puts stream in at about the pace the getters take
+ * them, a getter that polls takes each item as soon as it is published,
+ * from the cache line the putter is still filling: the line then moves
+ * between the two cores for every item. A getter that waits a moment
+ * once lets a run of items collect; it then reads whole lines that the
+ * putters are done with, and the putters write lines no getter reads.
+ * Measured (1,024 slots, 2 vCPUs, 10 interleaved rounds): 1/1 10.8 ->
+ * 8.7 ns per item, 2/2 9.8 -> 8.7. But the wait (~1-2 us) would add to
+ * the latency of every item handed over alone, so it is learned too: a
+ * wait after which RUN_MIN more items were there pays off, one after
+ * which there were fewer does not (a hand-off: one item at a time). At
+ * 0 getters poll, and try a wait only once every RUN_PROBE slow paths,
+ * which leaves the p99 of one-item hand-offs as it was. */
+static bool get_should_wait_run(ct_queue *q) {
+    return learned(&q->get_run_score, &q->get_run_probe, RUN_PROBE);
+}
+
+/* The getter's wait for a run: one pause of RUN_WAIT, one look. */
+static int get_after_run_wait(ct_queue *q, void *dst) {
+    for (int k = 0; k < RUN_WAIT; k++)
+        ct__relax();
+    int r = ct__ring_try_get(q, dst);
+    learn(&q->get_run_score, r == 0 && ct__ring_size(q) >= RUN_MIN ? 1 : -1);
+    return r;
 }
 
 static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
@@ -442,14 +488,27 @@ static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
     bool front = false, woken = false;
     int r;
     for (;;) {
-        /* as in put_slow: no spinning behind parked getters */
-        int spins = atomic_load_explicit(&q->n_getwait, memory_order_relaxed)
-                        ? 0
-                        : TRY_SPIN + 1;
-        for (int i = 0; i < spins; i++) {
-            if (i < TRY_SPIN) {
-                relax(i, TRY_SPIN);
-                r = ct__ring_try_get(q, dst);
+        /* TRY_SPIN polls, or one wait for a run; then maybe a yield.
+         * Unlike a putter, a getter spins even while others are parked:
+         * a getter that parked at once whenever it found the ring empty
+         * would take the internal lock twice and write n_getwait (which
+         * every put reads) each time, only to find in its last look the
+         * item a running putter had just claimed. At 8/8 that was most
+         * of the ~20,000 slow paths per 2 million items; spinning cut
+         * them to ~3,300 and 8/8 from 11.5-12.4 to 9.8 ns per item, 4/4
+         * from 10.2-10.9 to 8.8 (30 interleaved rounds). Parked getters
+         * keep their FIFO order among themselves; as on the fast path, a
+         * running getter may take an item before they wake. */
+        bool run = get_should_wait_run(q);
+        int polls = run ? 1 : TRY_SPIN;
+        for (int i = 0; i < polls + 1; i++) {
+            if (i < polls) {
+                if (run) {
+                    r = get_after_run_wait(q, dst);
+                } else {
+                    relax(i, TRY_SPIN);
+                    r = ct__ring_try_get(q, dst);
+                }
             } else if (!get_should_yield(q)) {
                 break;
             } else {
@@ -457,7 +516,9 @@ static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
                 sched_yield();
                 int64_t took = ct__now_ns() - t0;
                 r = ct__ring_try_get(q, dst);
-                get_yield_result(q, r == 0, took);
+                learn(&q->get_yield_score, r != 0                 ? -1
+                                           : took < YIELD_SLOW_NS ? 1
+                                                                  : 0);
             }
             if (r == 0)
                 goto out;
