@@ -68,6 +68,10 @@ struct ct_queue {
     _Atomic uint32_t n_joinwait, join_gen;   /* join parks on join_gen */
     _Alignas(CT__LINE) _Atomic uint32_t mu;  /* internal lock: waiter lists,
                                                store */
+    /* ring putters' slow path: who last put there, and whether a second
+     * thread ever did (ring.c's several_putters) */
+    _Atomic uintptr_t last_putter;
+    _Atomic bool several_putters;
     ct__qlist getters, putters;
     /* store back-end, under mu (count is also read lock-free) */
     unsigned char *buf;

@@ -56,16 +56,12 @@
  * (~15 us), short enough not to steal the core from the thread that
  * would make room when the machine is oversubscribed. A getter then
  * yields once, only while that pays off on this queue
- * (get_should_yield). A putter facing a full ring does not yield: a
- * yield keeps both threads runnable on its core, and the scheduler then
- * tends to leave a producer and its consumer on one core while the
- * other idles (1/1 through 1,024 slots on 2 vCPUs: with two yields,
- * 5 of 12 runs had both threads on one core for most of the run, at
- * 15-18 ns per item against 8.1-8.6; with none, 0 of 12; 40 interleaved
- * rounds of 1/1..8/8: 11.0/13.3/14.0/14.2 -> 10.4/11.8/13.6/12.8 ns).
- * BACKOFF_MAX caps the pauses after a lost CAS. Measured (1,024 slots,
- * P/P = 1/1..8/8, 2 cores): 4x more spinning made runs 1.5-2x slower. */
-enum { TRY_SPIN = 8, RELAX = 4 };
+ * (get_should_yield). A putter facing a full ring then tries PUT_YIELDS
+ * times after sched_yield, but only on a queue that more than one
+ * thread puts into (several_putters). BACKOFF_MAX caps the pauses after
+ * a lost CAS. Measured (1,024 slots, P/P = 1/1..8/8, 2 cores): 4x more
+ * spinning made runs 1.5-2x slower. */
+enum { TRY_SPIN = 8, RELAX = 4, PUT_YIELDS = 2 };
 /* A getter that finds the ring empty while puts stream in waits once for
  * RUN_WAIT pauses (the same spin budget as TRY_SPIN polls) for a run of
  * items to collect, instead of polling; see get_should_wait_run. A run
@@ -341,6 +337,35 @@ static int last_look(ct_queue *q, bool get, void *buf, const ct_deadline *dl) {
     }
 }
 
+/* Should a putter facing a full ring yield before it parks? When
+ * threads outnumber cores, yes: the yield runs a consumer waiting for
+ * the same core at once, where parking would cost a sleep, a wake-up
+ * call, and often a wake-up that preempts that consumer a few items
+ * later, again and again (4/4 and 8/8 through 1,024 slots on 2 vCPUs:
+ * without yields, 21-36% of runs went 1.5-5x slower that way). With a
+ * single producer, no: its yield can only run its own consumer, and
+ * while both threads stay runnable on one core the scheduler leaves
+ * them there with the other core idle (1/1: with yields, 5 of 12 runs
+ * spent most of their time on one core, at 15-18 ns per item against
+ * 8.1-8.6; without, none). So putters yield once a second putter has
+ * been seen on this queue's slow path. Relaxed: a heuristic. */
+static bool several_putters(ct_queue *q) {
+    static _Thread_local char tag; /* its address names the thread */
+    if (atomic_load_explicit(&q->several_putters, memory_order_relaxed))
+        return true;
+    uintptr_t me = (uintptr_t)&tag;
+    uintptr_t last =
+        atomic_load_explicit(&q->last_putter, memory_order_relaxed);
+    if (last == me)
+        return false;
+    if (last == 0) {
+        atomic_store_explicit(&q->last_putter, me, memory_order_relaxed);
+        return false;
+    }
+    atomic_store_explicit(&q->several_putters, true, memory_order_relaxed);
+    return true;
+}
+
 static CT_COLD int put_slow(ct_queue *q, const void *src, double timeout) {
     if (!atomic_load_explicit(&q->full_seen, memory_order_relaxed))
         atomic_store_explicit(&q->full_seen, true, memory_order_relaxed);
@@ -354,7 +379,7 @@ static CT_COLD int put_slow(ct_queue *q, const void *src, double timeout) {
          * would only burn the core a getter needs (relaxed: a hint). */
         int spins = atomic_load_explicit(&q->n_putwait, memory_order_relaxed)
                         ? 0
-                        : TRY_SPIN;
+                        : TRY_SPIN + (several_putters(q) ? PUT_YIELDS : 0);
         for (int i = 0; i < spins; i++) {
             relax(i, TRY_SPIN);
             if ((r = ct__ring_try_put(q, src)) != CT_EFULL)
@@ -464,9 +489,11 @@ static bool get_should_yield(ct_queue *q) {
  * the latency of every item handed over alone, so it is learned too: a
  * wait after which RUN_MIN more items were there pays off, one after
  * which there were fewer does not (a hand-off: one item at a time). At
- * 0 getters poll, and try a wait only once every RUN_PROBE slow paths,
- * which leaves the p99 of one-item hand-offs as it was. */
+ * 0 getters poll, and try a wait only once in RUN_PROBE rounds of their
+ * slow paths, which leaves the p99 of one-item hand-offs as it was. */
 static bool get_should_wait_run(ct_queue *q) {
+    if (q->cap < 2 * RUN_MIN)
+        return false; /* a run of RUN_MIN could not collect */
     return learned(&q->get_run_score, &q->get_run_probe, RUN_PROBE);
 }
 
@@ -489,19 +516,24 @@ static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
     int r;
     for (;;) {
         /* TRY_SPIN polls, or one wait for a run; then maybe a yield.
-         * Unlike a putter, a getter spins even while others are parked:
-         * a getter that parked at once whenever it found the ring empty
-         * would take the internal lock twice and write n_getwait (which
-         * every put reads) each time, only to find in its last look the
-         * item a running putter had just claimed. At 8/8 that was most
-         * of the ~20,000 slow paths per 2 million items; spinning cut
-         * them to ~3,300 and 8/8 from 11.5-12.4 to 9.8 ns per item, 4/4
-         * from 10.2-10.9 to 8.8 (30 interleaved rounds). Parked getters
-         * keep their FIFO order among themselves; as on the fast path, a
-         * running getter may take an item before they wake. */
-        bool run = get_should_wait_run(q);
-        int polls = run ? 1 : TRY_SPIN;
-        for (int i = 0; i < polls + 1; i++) {
+         * Unlike a putter, a getter that arrives spins even while others
+         * are parked: a getter that parked at once whenever it found the
+         * ring empty would take the internal lock twice and write
+         * n_getwait (which every put reads) each time, only to find in
+         * its last look the item a running putter had just claimed. At
+         * 8/8 that was most of the ~20,000 slow paths per 2 million
+         * items; spinning cut them to ~3,300 and 8/8 from 11.5-12.4 to
+         * 9.8 ns per item, 4/4 from 10.2-10.9 to 8.8 (30 interleaved
+         * rounds). As on the fast path, a running getter may take an
+         * item before parked ones wake. But a woken getter that found
+         * nothing goes back to the front of the line at once while
+         * others are parked: spinning, it could be overtaken there by
+         * one woken after it, and parked getters keep their FIFO order. */
+        bool spin = !front ||
+                    !atomic_load_explicit(&q->n_getwait, memory_order_relaxed);
+        bool run = spin && get_should_wait_run(q);
+        int polls = !spin ? 0 : run ? 1 : TRY_SPIN;
+        for (int i = 0; spin && i < polls + 1; i++) {
             if (i < polls) {
                 if (run) {
                     r = get_after_run_wait(q, dst);
@@ -509,8 +541,8 @@ static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
                     relax(i, TRY_SPIN);
                     r = ct__ring_try_get(q, dst);
                 }
-            } else if (!get_should_yield(q)) {
-                break;
+            } else if (ct_deadline_expired(&dl) || !get_should_yield(q)) {
+                break; /* a yield can cost a time slice */
             } else {
                 int64_t t0 = ct__now_ns();
                 sched_yield();
