@@ -142,7 +142,12 @@ static inline void backoff(unsigned *spins) {
         *spins *= 2;
 }
 
-int ct__ring_try_put(ct_queue *q, const void *src) {
+/* The data paths, inlined into ct__ring_put/get: the call they save
+ * (and the registers saved around it) was worth 0.5-1 ns per item at
+ * every P/C from 1/1 to 8/8 (gcc -O3, 15 interleaved rounds, 5 reps
+ * each: medians 8.5/8.8/10.4/10.4 -> 7.9/8.1/9.9/9.4 ns). The slow
+ * paths call the out-of-line ct__ring_try_put/get. */
+static CT_ALWAYS_INLINE int try_put(ct_queue *q, const void *src) {
     unsigned spins = 1;
     /* relaxed: a stale position only makes the CAS fail and retry */
     uint64_t pos = atomic_load_explicit(&q->enq, memory_order_relaxed);
@@ -177,7 +182,7 @@ int ct__ring_try_put(ct_queue *q, const void *src) {
     }
 }
 
-int ct__ring_try_get(ct_queue *q, void *dst) {
+static CT_ALWAYS_INLINE int try_get(ct_queue *q, void *dst) {
     unsigned spins = 1;
     /* relaxed: a stale position only makes the CAS fail and retry */
     uint64_t pos = atomic_load_explicit(&q->deq, memory_order_relaxed);
@@ -204,6 +209,14 @@ int ct__ring_try_get(ct_queue *q, void *dst) {
             pos = atomic_load_explicit(&q->deq, memory_order_relaxed);
         }
     }
+}
+
+int ct__ring_try_put(ct_queue *q, const void *src) {
+    return try_put(q, src);
+}
+
+int ct__ring_try_get(ct_queue *q, void *dst) {
+    return try_get(q, dst);
 }
 
 long ct__ring_size(const ct_queue *q) {
@@ -241,8 +254,10 @@ static inline _Atomic uint32_t *pend_of(ct_queue *q, const ct__qlist *l) {
 }
 
 /* Wake the first waiter of `l`, noting that a woken waiter is on its way
- * (set before the waiter can see WOKEN, cleared by it when it resumes). */
-static void wake_one(ct_queue *q, ct__qlist *l, _Atomic uint32_t *n) {
+ * (set before the waiter can see WOKEN, cleared by it when it resumes).
+ * Out of line: gcc -O3 inlined it into ct__ring_put/get, whose every
+ * call then saved two more registers (0.6 ns per item at 1/1). */
+static CT_COLD void wake_one(ct_queue *q, ct__qlist *l, _Atomic uint32_t *n) {
     ct__qlock(&q->mu);
     _Atomic uint32_t *a = NULL;
     if (l->head) {
@@ -417,7 +432,7 @@ out:
 }
 
 int ct__ring_put(ct_queue *q, const void *src, double timeout) {
-    int r = ct__ring_try_put(q, src);
+    int r = try_put(q, src);
     if (CT_LIKELY(r == 0)) {
         after_put(q);
         return 0;
@@ -593,7 +608,7 @@ out:
 }
 
 int ct__ring_get(ct_queue *q, void *dst, double timeout) {
-    int r = ct__ring_try_get(q, dst);
+    int r = try_get(q, dst);
     if (CT_LIKELY(r == 0)) {
         after_get(q);
         return 0;
