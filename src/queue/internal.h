@@ -56,6 +56,7 @@ struct ct_queue {
     /* Read on every ring operation, written only when threads wait. */
     /* (_Alignas applies to each declarator: one per declaration) */
     _Alignas(CT__LINE) _Atomic uint32_t n_getwait;
+    _Atomic uint32_t n_getspin; /* ring getters spinning in get_slow */
     _Atomic uint32_t n_putwait;
     _Atomic bool shut;
     _Atomic bool full_seen; /* ring: a putter found it full since a getter
