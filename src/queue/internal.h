@@ -53,10 +53,11 @@ struct ct_queue {
     _Alignas(CT__LINE) _Atomic uint64_t enq; /* ring: next position to put
                                                 (+ CT__QSHUT) */
     _Alignas(CT__LINE) _Atomic uint64_t deq; /* ring: next position to get */
-    /* Read on every ring operation, written only when threads wait. */
+    /* Read on every ring operation, written only when threads wait (and
+     * n_getspin when a getter polls an empty ring). */
     /* (_Alignas applies to each declarator: one per declaration) */
     _Alignas(CT__LINE) _Atomic uint32_t n_getwait;
-    _Atomic uint32_t n_getspin; /* ring getters spinning in get_slow */
+    _Atomic uint32_t n_getspin; /* ring getters polling in get_slow */
     _Atomic uint32_t n_putwait;
     _Atomic bool shut;
     _Atomic bool full_seen; /* ring: a putter found it full since a getter

@@ -21,7 +21,8 @@
  * then links a node on q->getters and increments n_getwait, and only then
  * takes a last look before sleeping. A put claims its position (the enq
  * CAS), publishes its slot, then reads n_getwait and wakes the first
- * getter only if it is not 0. The handshake is on the claim, not on the
+ * getter only if it is not 0 (and no woken getter is still on its way,
+ * and no getter is polling: see below). The handshake is on the claim, not on the
  * publish: the claim CAS and the n_getwait increment are seq_cst RMWs,
  * each followed by a seq_cst load of the other side's word (n_getwait;
  * enq and deq), so either the putter sees the waiter or the waiter's last
@@ -46,7 +47,8 @@
  * thread that succeeds passes the turn on (wakes the next waiter) while
  * the ring still has items (getters) or room (putters), and a waiter
  * that leaves after being chosen passes its wake-up on; the thread that
- * publishes the blocking slot always looks for waiters itself.
+ * publishes the blocking slot always looks for waiters itself (or, for
+ * getters, leaves that to a polling getter, which looks as it stops).
  */
 #include "internal.h"
 
@@ -60,7 +62,7 @@
  * (~15 us), short enough not to steal the core from the thread that
  * would make room when the machine is oversubscribed. A getter then
  * yields once, only while that pays off on this queue
- * (get_should_yield). A putter facing a full ring then tries PUT_YIELDS
+ * (get_should_yield) and no other getter is polling. A putter facing a full ring then tries PUT_YIELDS
  * times after sched_yield, but only on a queue that more than one
  * thread puts into (several_putters). BACKOFF_MAX caps the pauses after
  * a lost CAS. Measured (1,024 slots, P/P = 1/1..8/8, 2 cores): 4x more
@@ -288,9 +290,10 @@ static inline void wake_if_waiting(ct_queue *q, ct__qlist *l,
         wake_one(q, l, n);
 }
 
-/* A put wakes a parked getter only while no getter spins: a spinning
- * getter will take the item (or, if it takes another one, hands the
- * rest on as it stops spinning: see get_slow). So a consumer that shares
+/* A put wakes a parked getter only while no getter polls: a polling
+ * getter will take the item, or, as it stops polling (with an item or
+ * without: timeout, shutdown), wake a parked getter for what is left
+ * (see get_slow). So a consumer that shares
  * a core with the producers stays asleep while one on the other core
  * keeps up, instead of being woken to take the core from them (2/2 on 2
  * vCPUs with both producers and one consumer on one core: 12.6 ns per
@@ -348,7 +351,8 @@ static inline void relax(int i, int spins) {
  * put (get) is seq_cst and comes before its look at n_getwait
  * (n_putwait); the waiter's increment of that counter is seq_cst and
  * comes before these seq_cst loads. So either the put sees the waiter
- * and wakes it, or the waiter sees the claim here: then it must not
+ * and wakes it (or leaves it to a woken getter on its way, or to a
+ * polling getter: see after_put), or the waiter sees the claim here: then it must not
  * sleep, but take the item (room) once it is published (freed), or
  * find that another thread took it. Spins with a yield in between: the
  * window is a few instructions long unless the claimer was preempted. */
@@ -567,25 +571,36 @@ static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
         bool run = spin && get_should_wait_run(q);
         int polls = !spin ? 0 : run ? 1 : TRY_SPIN;
         r = CT_EEMPTY;
-        if (spin) /* puts make no wake-up call while we spin */
+        if (spin) {
+            /* puts make no wake-up call while we poll (after_put) */
             atomic_fetch_add_explicit(&q->n_getspin, 1, memory_order_seq_cst);
-        for (int i = 0; spin && i < polls + 1; i++) {
-            if (i < polls) {
+            for (int i = 0; i < polls && r != 0; i++) {
                 if (run) {
                     r = get_after_run_wait(q, dst);
                 } else {
                     relax(i, TRY_SPIN);
                     r = ct__ring_try_get(q, dst);
                 }
-            } else if (ct_deadline_expired(&dl) ||
-                       atomic_load_explicit(&q->n_getspin,
-                                            memory_order_relaxed) > 1 ||
-                       !get_should_yield(q)) {
-                /* A yield can cost a time slice; and while another
-                 * getter spins, this one parks instead of coming back
-                 * to take a core from the producers. */
-                break;
-            } else {
+                if (atomic_load_explicit(&q->shut, memory_order_seq_cst))
+                    break;
+            }
+            atomic_fetch_sub_explicit(&q->n_getspin, 1, memory_order_seq_cst);
+            /* Claimed items we did not take (a put may have seen us
+             * polling and made no wake-up call) go to a parked getter.
+             * If we park next, our last look would take them too, so
+             * this wake-up may be spent for nothing. */
+            if (atomic_load_explicit(&q->n_getwait, memory_order_seq_cst) &&
+                pending(q))
+                wake_if_waiting(q, &q->getters, &q->n_getwait);
+            /* Then one yield, not counted as polling (a yield can last a
+             * time slice): not past the deadline, and not while another
+             * getter polls (this one parks instead of coming back to
+             * take a core from the producers). */
+            if (r != 0 &&
+                !atomic_load_explicit(&q->shut, memory_order_seq_cst) &&
+                !ct_deadline_expired(&dl) &&
+                !atomic_load_explicit(&q->n_getspin, memory_order_relaxed) &&
+                get_should_yield(q)) {
                 int64_t t0 = ct__now_ns();
                 sched_yield();
                 int64_t took = ct__now_ns() - t0;
@@ -594,16 +609,6 @@ static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
                                            : took < YIELD_SLOW_NS ? 1
                                                                   : 0);
             }
-            if (r == 0 || atomic_load_explicit(&q->shut, memory_order_seq_cst))
-                break;
-        }
-        if (spin) {
-            atomic_fetch_sub_explicit(&q->n_getspin, 1, memory_order_seq_cst);
-            /* Items whose puts saw us spinning and that we did not take
-             * go to a parked getter (if we are about to park, our last
-             * look takes them; a spare wake-up is harmless). */
-            if (pending(q))
-                wake_if_waiting(q, &q->getters, &q->n_getwait);
         }
         if (r == 0)
             goto out;

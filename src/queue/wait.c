@@ -91,7 +91,7 @@ _Atomic uint32_t *ct__qlist_wake_head(ct__qlist *l, _Atomic uint32_t *n) {
         return NULL;
     ct__qlist_remove(l, w);
     /* seq_cst: the counters are the lock-free side of the ring's
-     * "publish, then look for waiters" handshake (see ring.c). */
+     * "claim, then look for waiters" handshake (see ring.c). */
     atomic_fetch_sub_explicit(n, 1, memory_order_seq_cst);
     /* release: the waiter's acquire load of WOKEN sees the unlink. */
     uint32_t prev =
