@@ -17,6 +17,8 @@ struct run {
     long total;     /* items to move */
     double timeout; /* CT_FOREVER, or small: loop on FULL/EMPTY */
     bool by_value;
+    int burst;          /* > 0: producers pause after every `burst` puts... */
+    long gap_ns;        /* ...for this long, so that getters poll and park */
     atomic_uchar *seen; /* seen[i]: times item i+1 was received */
     atomic_long received, sum, claimed;
 };
@@ -63,8 +65,14 @@ static long get_item(struct run *r) {
 static void body(void *ctx, int index) {
     struct run *r = ctx;
     if (index < r->producers) {
-        for (long i = index; i < r->total; i += r->producers)
+        long k = 0;
+        for (long i = index; i < r->total; i += r->producers) {
             put_item(r, i + 1);
+            if (r->burst && ++k % r->burst == 0) {
+                struct timespec gap = {0, r->gap_ns};
+                nanosleep(&gap, NULL); /* shapes the load; not a sync */
+            }
+        }
         return;
     }
     /* Consumers claim one get each until `total` are claimed (a None
@@ -80,30 +88,38 @@ static void body(void *ctx, int index) {
     atomic_fetch_add(&r->sum, sum);
 }
 
+/* Runs `r` through a new queue and checks that every item arrived once
+ * and that no thread is left counted as waiting or polling. */
+static void run_and_check(struct run *r, ct_queue_kind kind, long maxsize) {
+    long total = r->total;
+    r->q = ct_queue_new(.maxsize = maxsize, .kind = kind, .compare = cmp_int,
+                        .item_size = r->by_value ? sizeof(struct rec) : 0);
+    assert_non_null(r->q);
+    r->seen = calloc((size_t)total, 1);
+    assert_non_null(r->seen);
+    assert_int_equal(ct_stress_run(r->producers + r->consumers, body, r), 0);
+    assert_int_equal(atomic_load(&r->received), total);
+    assert_int_equal(atomic_load(&r->sum), total * (total + 1) / 2);
+    for (long i = 0; i < total; i++)
+        if (atomic_load(&r->seen[i]) != 1)
+            fail_msg("item %ld received %d times", i + 1,
+                     (int)atomic_load(&r->seen[i]));
+    assert_int_equal(ct_queue_qsize(r->q), 0);
+    assert_int_equal(atomic_load(&r->q->n_getwait), 0);
+    assert_int_equal(atomic_load(&r->q->n_putwait), 0);
+    assert_int_equal(atomic_load(&r->q->n_getspin), 0);
+    free(r->seen);
+    ct_queue_free(r->q);
+}
+
 static void move_items(ct_queue_kind kind, long maxsize, int p, int c,
                        long total, double timeout, bool by_value) {
-    struct run r = {.producers = p,
-                    .consumers = c,
-                    .total = total,
-                    .timeout = timeout,
-                    .by_value = by_value};
-    r.q = ct_queue_new(.maxsize = maxsize, .kind = kind, .compare = cmp_int,
-                       .item_size = by_value ? sizeof(struct rec) : 0);
-    assert_non_null(r.q);
-    r.seen = calloc((size_t)total, 1);
-    assert_non_null(r.seen);
-    assert_int_equal(ct_stress_run(p + c, body, &r), 0);
-    assert_int_equal(atomic_load(&r.received), total);
-    assert_int_equal(atomic_load(&r.sum), total * (total + 1) / 2);
-    for (long i = 0; i < total; i++)
-        if (atomic_load(&r.seen[i]) != 1)
-            fail_msg("item %ld received %d times", i + 1,
-                     (int)atomic_load(&r.seen[i]));
-    assert_int_equal(ct_queue_qsize(r.q), 0);
-    assert_int_equal(atomic_load(&r.q->n_getwait), 0);
-    assert_int_equal(atomic_load(&r.q->n_putwait), 0);
-    free(r.seen);
-    ct_queue_free(r.q);
+    run_and_check(&(struct run){.producers = p,
+                                .consumers = c,
+                                .total = total,
+                                .timeout = timeout,
+                                .by_value = by_value},
+                  kind, maxsize);
 }
 
 /* 200,000 by default; CT_STRESS=50 gives 10,000,000 items. */
@@ -190,6 +206,73 @@ static void test_ring_with_prefetch(void **s) {
     move_items(CT_QUEUE_FIFO, 100, 2, 2, items() / 2, CT_FOREVER, false);
     move_items(CT_QUEUE_FIFO, 100, 2, 2, items() / 4, CT_FOREVER, true);
     move_items(CT_QUEUE_FIFO, 1024, 1, 1, items() / 2, CT_FOREVER, false);
+}
+
+/* Producers that pause between bursts of puts keep getters going back
+ * and forth between polling (a put then makes no wake-up call), waiting
+ * for runs, yielding and parking: a wake-up lost between them would
+ * leave a getter parked with items in the ring, and the run would hang
+ * until the test's timeout. Rings of 1,024 slots, where getters learn
+ * to wait for runs; 1 and 2 producers (several putters yield). */
+static void test_ring_bursts_reach_parked_getters(void **s) {
+    (void)s;
+    static const int pc[][2] = {{1, 4}, {2, 4}, {1, 1}};
+    static const int burst[] = {1, 7, 64};
+    for (size_t i = 0; i < sizeof pc / sizeof pc[0]; i++)
+        for (size_t b = 0; b < sizeof burst / sizeof burst[0]; b++)
+            run_and_check(&(struct run){.producers = pc[i][0],
+                                        .consumers = pc[i][1],
+                                        .total = items() / 40,
+                                        .timeout = CT_FOREVER,
+                                        .burst = burst[b],
+                                        .gap_ns = 20000},
+                          CT_QUEUE_FIFO, 1024);
+}
+
+struct timed_get {
+    ct_queue *q;
+    int rc;
+    double took; /* seconds */
+};
+
+static void *timed_get_main(void *p) {
+    struct timed_get *g = p;
+    void *item;
+    double t0 = ct_monotonic();
+    g->rc = ct_queue_get(g->q, &item, 3.0);
+    g->took = ct_monotonic() - t0;
+    return NULL;
+}
+
+/* A put makes no wake-up call while a getter polls the ring; that
+ * getter must then hand what it did not take to a parked getter as it
+ * stops polling. Getter A parks; getter B starts polling; two puts land
+ * while B polls (neither wakes A); B takes one and returns. A must be
+ * woken for the other at once, not find it when its 3 s timeout runs
+ * out. The two puts do not always land inside B's poll, so the round is
+ * repeated. */
+static void test_polling_getter_hands_leftover_to_parked_one(void **s) {
+    (void)s;
+    qt_kind = CT_QUEUE_FIFO;
+    for (int round = 0; round < 200; round++) {
+        ct_queue *q = mk(1024);
+        struct timed_get a = {.q = q}, b = {.q = q};
+        pthread_t ta = spawn(timed_get_main, &a);
+        wait_getters_asleep(q, 1);
+        pthread_t tb = spawn(timed_get_main, &b);
+        while (!atomic_load(&q->n_getspin) && atomic_load(&q->n_getwait) < 2)
+            ; /* B polls on the other core, or has parked too */
+        assert_int_equal(ct_queue_put(q, I(1), CT_FOREVER), 0);
+        assert_int_equal(ct_queue_put(q, I(2), CT_FOREVER), 0);
+        join_thread(tb);
+        join_thread(ta);
+        assert_int_equal(a.rc, 0);
+        assert_int_equal(b.rc, 0);
+        if (a.took > 1.5)
+            fail_msg("round %d: the parked getter waited %.2f s", round,
+                     a.took);
+        ct_queue_free(q);
+    }
 }
 
 /* test_many_threads_timeout: gets and puts with short timeouts. */
@@ -283,6 +366,8 @@ int main(void) {
         cmocka_unit_test(test_ring_by_value_items),
         cmocka_unit_test(test_ring_with_prefetch),
         cmocka_unit_test(test_prefetch_stands_down_while_full),
+        cmocka_unit_test(test_ring_bursts_reach_parked_getters),
+        cmocka_unit_test(test_polling_getter_hands_leftover_to_parked_one),
         cmocka_unit_test(test_ring_with_timeouts),
         cmocka_unit_test(test_ring_nowait),
         cmocka_unit_test(test_store_kinds_move_every_item_exactly_once),
