@@ -15,31 +15,30 @@
  * before the shutdown (its item counts, and immediate shutdown waits for
  * its publish to discard it) or fails with CT_ESHUTDOWN.
  *
- * Parking (wait.c): a getter that finds the ring empty spins a little
- * (or, while puts stream in, waits once for a run of items to collect:
- * get_should_wait_run),
- * then links a node on q->getters and increments n_getwait, and only then
- * takes a last look before sleeping. A put claims its position (the enq
- * CAS), publishes its slot, then reads n_getwait and wakes the first
- * getter only if it is not 0 (and no woken getter is still on its way,
- * and no getter is polling: see below). The handshake is on the claim, not on the
- * publish: the claim CAS and the n_getwait increment are seq_cst RMWs,
- * each followed by a seq_cst load of the other side's word (n_getwait;
- * enq and deq), so either the putter sees the waiter or the waiter's last
- * look sees the claim (enq > deq). In that case it does not sleep: it
- * waits for the publish (a few instructions, unless the putter was
- * preempted: then it yields) and takes the item, or sees another getter
- * take it. No lost wake-up, and no wake call when nobody waits. A put
- * also makes no wake call while a getter spins (n_getspin, after_put):
- * that getter, as it stops spinning, decrements n_getspin (seq_cst) and
- * then looks for claimed items it did not take, waking a parked getter
- * for them, the same handshake with the spinner in the waiter's place.
- * Putters waiting for a free slot mirror this on q->putters/n_putwait,
- * with the deq CAS as the getter's side and enq - deq < cap as the look.
- * So the slot's seq is only release/acquire: on x86 the publish is a
- * plain store instead of an xchg, which took the 1/1..8/8 benchmark from
- * 15-18 to 10-13 ns per item (bench_queue --quick, 2 vCPUs, 5 interleaved
- * runs each, quiet runs only; both swing 2-3x when the VM is busy).
+ * Parking (wait.c): a getter that finds the ring empty spins a little (or,
+ * while puts stream in, waits once for a run of items to collect:
+ * get_should_wait_run), then links a node on q->getters and increments
+ * n_getwait, and only then takes a last look before sleeping. A put claims
+ * its position (the enq CAS), publishes its slot, then reads n_getwait and
+ * wakes the first getter only if it is not 0 (and no woken getter is still
+ * on its way, and no getter is polling: see below). The handshake is on the
+ * claim, not on the publish: the claim CAS and the n_getwait increment are
+ * seq_cst RMWs, each followed by a seq_cst load of the other side's word
+ * (n_getwait; enq and deq), so either the putter sees the waiter or the
+ * waiter's last look sees the claim (enq > deq). In that case it does not
+ * sleep: it waits for the publish (a few instructions, unless the putter was
+ * preempted: then it yields) and takes the item, or sees another getter take
+ * it. No lost wake-up, and no wake call when nobody waits. A put also makes
+ * no wake call while a getter polls (n_getspin, after_put): that getter, as
+ * it stops polling, decrements n_getspin (seq_cst) and then looks for
+ * claimed items it did not take, waking a parked getter for them, the same
+ * handshake with the poller in the waiter's place. Putters waiting for a
+ * free slot mirror this on q->putters/n_putwait, with the deq CAS as the
+ * getter's side and enq - deq < cap as the look. So the slot's seq is only
+ * release/acquire: on x86 the publish is a plain store instead of an xchg,
+ * which took the 1/1..8/8 benchmark from 15-18 to 10-13 ns per item
+ * (bench_queue --quick, 2 vCPUs, 5 interleaved runs each, quiet runs only;
+ * both swing 2-3x when the VM is busy).
  *
  * A wake-up can be spent without effect: the woken getter may find the
  * item taken by a thread that never waited, or may find the slot at deq
@@ -56,17 +55,16 @@
 #include <string.h>
 #include <time.h>
 
-/* Tries before a waiter links itself, each after RELAX pauses (~1-2 us
- * in all on the 2-core EPYC here, where a pause costs 35-65 ns): long
- * enough to catch a hand-off from a running peer without a sleep
- * (~15 us), short enough not to steal the core from the thread that
- * would make room when the machine is oversubscribed. A getter then
- * yields once, only while that pays off on this queue
- * (get_should_yield) and no other getter is polling. A putter facing a full ring then tries PUT_YIELDS
- * times after sched_yield, but only on a queue that more than one
- * thread puts into (several_putters). BACKOFF_MAX caps the pauses after
- * a lost CAS. Measured (1,024 slots, P/P = 1/1..8/8, 2 cores): 4x more
- * spinning made runs 1.5-2x slower. */
+/* Tries before a waiter links itself, each after RELAX pauses (~1-2 us in
+ * all on the 2-core EPYC here, where a pause costs 35-65 ns): long enough to
+ * catch a hand-off from a running peer without a sleep (~15 us), short
+ * enough not to steal the core from the thread that would make room when the
+ * machine is oversubscribed. A getter then yields once, only while that pays
+ * off on this queue (get_should_yield) and no other getter is polling. A
+ * putter facing a full ring then tries PUT_YIELDS times after sched_yield,
+ * but only on a queue that more than one thread puts into (several_putters).
+ * BACKOFF_MAX caps the pauses after a lost CAS. Measured (1,024 slots, P/P =
+ * 1/1..8/8, 2 cores): 4x more spinning made runs 1.5-2x slower. */
 enum { TRY_SPIN = 8, RELAX = 4, PUT_YIELDS = 2 };
 /* A getter that finds the ring empty while puts stream in waits once for
  * RUN_WAIT pauses (the same spin budget as TRY_SPIN polls) for a run of
@@ -290,18 +288,17 @@ static inline void wake_if_waiting(ct_queue *q, ct__qlist *l,
         wake_one(q, l, n);
 }
 
-/* A put wakes a parked getter only while no getter polls: a polling
- * getter will take the item, or, as it stops polling (with an item or
- * without: timeout, shutdown), wake a parked getter for what is left
- * (see get_slow). So a consumer that shares
- * a core with the producers stays asleep while one on the other core
- * keeps up, instead of being woken to take the core from them (2/2 on 2
- * vCPUs with both producers and one consumer on one core: 12.6 ns per
- * item against 8; 35 interleaved rounds, reps over 12 ns at 2/2 / 4/4 /
- * 8/8: 17 / 7 / 13 % -> 8 / 4 / 5 %). The handshake is the one of the
- * top comment: the put's claim CAS and a spinner's decrement of
- * n_getspin are seq_cst RMWs, each followed by a seq_cst load of the
- * other side's word (n_getspin; enq and deq). */
+/* A put wakes a parked getter only while no getter polls: a polling getter
+ * will take the item, or, as it stops polling (with an item or without:
+ * timeout, shutdown), wake a parked getter for what is left (see get_slow).
+ * So a consumer that shares a core with the producers stays asleep while one
+ * on the other core keeps up, instead of being woken to take the core from
+ * them (2/2 on 2 vCPUs with both producers and one consumer on one core:
+ * 12.6 ns per item against 8; 35 interleaved rounds, reps over 12 ns at 2/2
+ * / 4/4 / 8/8: 17 / 7 / 13 % -> 8 / 4 / 5 %). The handshake is the one of
+ * the top comment: the put's claim CAS and a poller's decrement of n_getspin
+ * are seq_cst RMWs, each followed by a seq_cst load of the other side's word
+ * (n_getspin; enq and deq). */
 static inline void after_put(ct_queue *q) {
     if (atomic_load_explicit(&q->n_getwait, memory_order_seq_cst) &&
         !atomic_load_explicit(&q->n_getspin, memory_order_seq_cst) &&
@@ -347,15 +344,15 @@ static inline void relax(int i, int spins) {
         ct__relax();
 }
 
-/* A registered waiter's last look before it sleeps. The claim CAS of a
- * put (get) is seq_cst and comes before its look at n_getwait
- * (n_putwait); the waiter's increment of that counter is seq_cst and
- * comes before these seq_cst loads. So either the put sees the waiter
- * and wakes it (or leaves it to a woken getter on its way, or to a
- * polling getter: see after_put), or the waiter sees the claim here: then it must not
- * sleep, but take the item (room) once it is published (freed), or
- * find that another thread took it. Spins with a yield in between: the
- * window is a few instructions long unless the claimer was preempted. */
+/* A registered waiter's last look before it sleeps. The claim CAS of a put
+ * (get) is seq_cst and comes before its look at n_getwait (n_putwait); the
+ * waiter's increment of that counter is seq_cst and comes before these
+ * seq_cst loads. So either the put sees the waiter and wakes it (or leaves
+ * it to a woken getter on its way, or to a polling getter: see after_put),
+ * or the waiter sees the claim here: then it must not sleep, but take the
+ * item (room) once it is published (freed), or find that another thread took
+ * it. Spins with a yield in between: the window is a few instructions long
+ * unless the claimer was preempted. */
 static int last_look(ct_queue *q, bool get, void *buf, const ct_deadline *dl) {
     for (int i = 0;; i++) {
         int r = get ? ct__ring_try_get(q, buf) : ct__ring_try_put(q, buf);
@@ -522,7 +519,7 @@ static bool get_should_yield(ct_queue *q) {
  * once lets a run of items collect; it then reads whole lines that the
  * putters are done with, and the putters write lines no getter reads.
  * Measured (1,024 slots, 2 vCPUs, 10 interleaved rounds): 1/1 10.8 ->
- * 8.7 ns per item, 2/2 9.8 -> 8.7. But the wait (~1-2 us) would add to
+ * 8.3 ns per item, 2/2 9.8 -> 8.8. But the wait (~1-2 us) would add to
  * the latency of every item handed over alone, so it is learned too: a
  * wait after which RUN_MIN more items were there pays off, one after
  * which there were fewer does not (a hand-off: one item at a time). At
