@@ -53,8 +53,9 @@ struct ct_queue {
     _Alignas(CT__LINE) _Atomic uint64_t enq; /* ring: next position to put
                                                 (+ CT__QSHUT) */
     _Alignas(CT__LINE) _Atomic uint64_t deq; /* ring: next position to get */
-    /* Read on every ring operation, written only when threads wait (and
-     * n_getspin when a getter polls an empty ring). */
+    /* Read on every ring operation (n_getspin: by puts while getters
+     * wait), written only when threads wait (and n_getspin when a getter
+     * polls an empty ring). */
     /* (_Alignas applies to each declarator: one per declaration) */
     _Alignas(CT__LINE) _Atomic uint32_t n_getwait;
     _Atomic uint32_t n_getspin; /* ring getters polling in get_slow */

@@ -15,30 +15,31 @@
  * before the shutdown (its item counts, and immediate shutdown waits for
  * its publish to discard it) or fails with CT_ESHUTDOWN.
  *
- * Parking (wait.c): a getter that finds the ring empty spins a little (or,
+ * Parking (wait.c): a getter that finds the ring empty polls a little (or,
  * while puts stream in, waits once for a run of items to collect:
- * get_should_wait_run), then links a node on q->getters and increments
- * n_getwait, and only then takes a last look before sleeping. A put claims
- * its position (the enq CAS), publishes its slot, then reads n_getwait and
- * wakes the first getter only if it is not 0 (and no woken getter is still
- * on its way, and no getter is polling: see below). The handshake is on the
- * claim, not on the publish: the claim CAS and the n_getwait increment are
- * seq_cst RMWs, each followed by a seq_cst load of the other side's word
- * (n_getwait; enq and deq), so either the putter sees the waiter or the
- * waiter's last look sees the claim (enq > deq). In that case it does not
- * sleep: it waits for the publish (a few instructions, unless the putter was
- * preempted: then it yields) and takes the item, or sees another getter take
- * it. No lost wake-up, and no wake call when nobody waits. A put also makes
- * no wake call while a getter polls (n_getspin, after_put): that getter, as
- * it stops polling, decrements n_getspin (seq_cst) and then looks for
- * claimed items it did not take, waking a parked getter for them, the same
- * handshake with the poller in the waiter's place. Putters waiting for a
- * free slot mirror this on q->putters/n_putwait, with the deq CAS as the
- * getter's side and enq - deq < cap as the look. So the slot's seq is only
- * release/acquire: on x86 the publish is a plain store instead of an xchg,
- * which took the 1/1..8/8 benchmark from 15-18 to 10-13 ns per item
- * (bench_queue --quick, 2 vCPUs, 5 interleaved runs each, quiet runs only;
- * both swing 2-3x when the VM is busy).
+ * get_should_wait_run), may yield once, then links a node on q->getters and
+ * increments n_getwait, and only then takes a last look before sleeping. A
+ * put claims its position (the enq CAS), publishes its slot, then reads
+ * n_getwait and wakes the first getter only if it is not 0 (and no woken
+ * getter is still on its way, and no getter is polling: see below). The
+ * handshake is on the claim, not on the publish: the claim CAS and the
+ * n_getwait increment are seq_cst RMWs, each followed by a seq_cst load of
+ * the other side's word (n_getwait; enq and deq), so either the putter sees
+ * the waiter or the waiter's last look sees the claim (enq > deq). In that
+ * case it does not sleep: it waits for the publish (a few instructions,
+ * unless the putter was preempted: then it yields) and takes the item, or
+ * sees another getter take it. No lost wake-up, and no wake call when nobody
+ * waits. A put also makes no wake call while a getter polls (n_getspin,
+ * after_put): that getter, as it stops polling, decrements n_getspin
+ * (seq_cst) and then looks for claimed items it did not take, waking a
+ * parked getter for them, the same handshake with the poller in the waiter's
+ * place. Putters waiting for a free slot mirror this on
+ * q->putters/n_putwait, with the deq CAS as the getter's side and enq - deq
+ * < cap as the look. So the slot's seq is only release/acquire: on x86 the
+ * publish is a plain store instead of an xchg, which took the 1/1..8/8
+ * benchmark from 15-18 to 10-13 ns per item (bench_queue --quick, 2 vCPUs, 5
+ * interleaved runs each, quiet runs only; both swing 2-3x when the VM is
+ * busy).
  *
  * A wake-up can be spent without effect: the woken getter may find the
  * item taken by a thread that never waited, or may find the slot at deq
@@ -290,7 +291,8 @@ static inline void wake_if_waiting(ct_queue *q, ct__qlist *l,
 
 /* A put wakes a parked getter only while no getter polls: a polling getter
  * will take the item, or, as it stops polling (with an item or without:
- * timeout, shutdown), wake a parked getter for what is left (see get_slow).
+ * polls used up, shutdown), wake a parked getter for what is left (see
+ * get_slow).
  * So a consumer that shares a core with the producers stays asleep while one
  * on the other core keeps up, instead of being woken to take the core from
  * them (2/2 on 2 vCPUs with both producers and one consumer on one core:
@@ -559,9 +561,9 @@ static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
          * items; spinning cut them to ~3,300 and 8/8 from 11.5-12.4 to
          * 9.8 ns per item, 4/4 from 10.2-10.9 to 8.8 (30 interleaved
          * rounds). As on the fast path, a running getter may take an
-         * item before parked ones wake. But a woken getter that found
-         * nothing goes back to the front of the line at once while
-         * others are parked: spinning, it could be overtaken there by
+         * item before parked ones wake. But a woken getter goes back to
+         * the front of the line at once while others are parked (its
+         * last look takes any item): spinning, it could be overtaken there by
          * one woken after it, and parked getters keep their FIFO order. */
         bool spin = !front ||
                     !atomic_load_explicit(&q->n_getwait, memory_order_relaxed);
@@ -585,7 +587,10 @@ static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
             /* Claimed items we did not take (a put may have seen us
              * polling and made no wake-up call) go to a parked getter.
              * If we park next, our last look would take them too, so
-             * this wake-up may be spent for nothing. */
+             * this wake-up may be spent for nothing. n_getwait first:
+             * if it is 0, a getter that parks later increments it after
+             * this load, hence after the put's claim, and its own last
+             * look sees the claim. */
             if (atomic_load_explicit(&q->n_getwait, memory_order_seq_cst) &&
                 pending(q))
                 wake_if_waiting(q, &q->getters, &q->n_getwait);
