@@ -302,10 +302,8 @@ static inline void wake_if_waiting(ct_queue *q, ct__qlist *l,
  * are seq_cst RMWs, each followed by a seq_cst load of the other side's word
  * (n_getspin; enq and deq). */
 static inline void after_put(ct_queue *q) {
-    if (atomic_load_explicit(&q->n_getwait, memory_order_seq_cst) &&
-        !atomic_load_explicit(&q->n_getspin, memory_order_seq_cst) &&
-        !atomic_load_explicit(&q->pend_get, memory_order_seq_cst))
-        wake_one(q, &q->getters, &q->n_getwait);
+    if (!atomic_load_explicit(&q->n_getspin, memory_order_seq_cst))
+        wake_if_waiting(q, &q->getters, &q->n_getwait);
 }
 
 static inline void after_get(ct_queue *q) {
@@ -568,7 +566,7 @@ static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
         bool spin = !front ||
                     !atomic_load_explicit(&q->n_getwait, memory_order_relaxed);
         bool run = spin && get_should_wait_run(q);
-        int polls = !spin ? 0 : run ? 1 : TRY_SPIN;
+        int polls = run ? 1 : TRY_SPIN;
         r = CT_EEMPTY;
         if (spin) {
             /* puts make no wake-up call while we poll (after_put) */
