@@ -118,11 +118,9 @@ CT_HIDDEN void ct__qwake_all_locked(ct_queue *q);
 /* Park until `w` is woken (0) or `dl` passes (CT_ETIMEDOUT). */
 CT_HIDDEN int ct__qwait(ct__qwaiter *w, const ct_deadline *dl);
 
-/* Ring back-end (ring.c). */
+/* Ring back-end (ring.c; its data paths and ct__ring_put/get: ring.h). */
 CT_HIDDEN int ct__ring_try_put(ct_queue *q, const void *src);
 CT_HIDDEN int ct__ring_try_get(ct_queue *q, void *dst);
-CT_HIDDEN int ct__ring_put(ct_queue *q, const void *src, double timeout);
-CT_HIDDEN int ct__ring_get(ct_queue *q, void *dst, double timeout);
 CT_HIDDEN long ct__ring_size(const ct_queue *q);
 CT_HIDDEN void ct__ring_drain(ct_queue *q);
 /* How many slots ahead a put of this ring prefetches (0: never), from

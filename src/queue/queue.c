@@ -25,7 +25,7 @@
  * under mu. Waiters check `shut` under mu before linking themselves, so
  * none can link after the wake-all and sleep forever.
  */
-#include "internal.h"
+#include "ring.h"
 
 #include <string.h>
 

@@ -50,10 +50,9 @@
  * publishes the blocking slot always looks for waiters itself (or, for
  * getters, leaves that to a polling getter, which looks as it stops).
  */
-#include "internal.h"
+#include "ring.h"
 
 #include <sched.h>
-#include <string.h>
 #include <time.h>
 
 /* Tries before a waiter links itself, each after RELAX pauses (~1-2 us in
@@ -74,18 +73,9 @@ enum { TRY_SPIN = 8, RELAX = 4, PUT_YIELDS = 2 };
  * RUN_PROBE: how often a getter that has unlearned it tries once more. */
 enum { RUN_WAIT = TRY_SPIN * RELAX, RUN_MIN = 16, RUN_PROBE = 256 };
 enum { SCORE_MAX = 16, YIELD_PROBE = 256, YIELD_SLOW_NS = 50000 };
-enum { BACKOFF_MAX = 64 };
 /* A registered waiter that saw a claim waits for its publish with yields,
  * then with 50 us sleeps (a claimer preempted by a higher priority). */
 enum { LOOK_YIELDS = 64 };
-
-static inline uint64_t slot_index(const ct_queue *q, uint64_t pos) {
-    return q->mask != UINT64_MAX ? (pos & q->mask) : (pos % q->cap);
-}
-
-static inline unsigned char *slot(const ct_queue *q, uint64_t pos) {
-    return q->slots + slot_index(q, pos) * q->stride;
-}
 
 /* Prefetching for a put. A slot's line was last written by the get that
  * freed it, on another core; the put that next fills it must fetch it
@@ -117,103 +107,6 @@ enum { PF_BYTES = 192 };
 uint64_t ct__ring_prefetch_ahead(const ct_queue *q) {
     uint64_t ahead = PF_BYTES / q->stride ? PF_BYTES / q->stride : 1;
     return ct__can_prefetch_write() && q->cap >= 4 * ahead ? ahead : 0;
-}
-
-static inline void prefetch_ahead(const ct_queue *q, uint64_t i) {
-    const unsigned char *p =
-        q->slots + ct__ring_prefetch_target(q, i) * q->stride;
-    if ((uintptr_t)p % CT__LINE < q->stride) /* the slot starts a line */
-        ct__prefetch_write(p);
-}
-
-static inline _Atomic uint64_t *seqp(unsigned char *s) {
-    return (_Atomic uint64_t *)(void *)s;
-}
-
-static inline void copy(void *dst, const void *src, size_t n) {
-    if (n == sizeof(void *))
-        memcpy(dst, src, sizeof(void *)); /* one move for pointer items */
-    else
-        memcpy(dst, src, n);
-}
-
-/* After a lost CAS: pause, twice as long each time (capped), so that
- * the winner keeps the line for a run of operations instead of every
- * contender bouncing it between cores on every attempt. */
-static inline void backoff(unsigned *spins) {
-    for (unsigned i = 0; i < *spins; i++)
-        ct__relax();
-    if (*spins < BACKOFF_MAX)
-        *spins *= 2;
-}
-
-/* The data paths, inlined into ct__ring_put/get: the call they save
- * (and the registers saved around it) was worth 0.5-1 ns per item at
- * every P/C from 1/1 to 8/8 (gcc -O3, 15 interleaved rounds, 5 reps
- * each: medians 8.5/8.8/10.4/10.4 -> 7.9/8.1/9.9/9.4 ns). The slow
- * paths call the out-of-line ct__ring_try_put/get. */
-static CT_ALWAYS_INLINE int try_put(ct_queue *q, const void *src) {
-    unsigned spins = 1;
-    /* relaxed: a stale position only makes the CAS fail and retry */
-    uint64_t pos = atomic_load_explicit(&q->enq, memory_order_relaxed);
-    for (;;) {
-        if (CT_UNLIKELY(pos & CT__QSHUT))
-            return CT_ESHUTDOWN;
-        uint64_t i = slot_index(q, pos);
-        unsigned char *s = q->slots + i * q->stride;
-        /* acquire: the slot's previous get is done with it */
-        uint64_t seq = atomic_load_explicit(seqp(s), memory_order_acquire);
-        int64_t dif = (int64_t)(seq - pos);
-        if (dif == 0) {
-            /* seq_cst: the claim is the putter's side of the waiter
-             * handshake (see top) */
-            if (atomic_compare_exchange_weak_explicit(&q->enq, &pos, pos + 1,
-                                                      memory_order_seq_cst,
-                                                      memory_order_relaxed)) {
-                copy(s + 8, src, q->isz);
-                if (q->pf_ahead &&
-                    !atomic_load_explicit(&q->full_seen, memory_order_relaxed))
-                    prefetch_ahead(q, i);
-                /* release: the item, to the get that sees pos + 1 */
-                atomic_store_explicit(seqp(s), pos + 1, memory_order_release);
-                return 0;
-            }
-            backoff(&spins);
-        } else if (dif < 0) {
-            return CT_EFULL;
-        } else {
-            pos = atomic_load_explicit(&q->enq, memory_order_relaxed);
-        }
-    }
-}
-
-static CT_ALWAYS_INLINE int try_get(ct_queue *q, void *dst) {
-    unsigned spins = 1;
-    /* relaxed: a stale position only makes the CAS fail and retry */
-    uint64_t pos = atomic_load_explicit(&q->deq, memory_order_relaxed);
-    for (;;) {
-        unsigned char *s = slot(q, pos);
-        /* acquire: the item published by the put of pos */
-        uint64_t seq = atomic_load_explicit(seqp(s), memory_order_acquire);
-        int64_t dif = (int64_t)(seq - (pos + 1));
-        if (dif == 0) {
-            /* seq_cst: the getter's side of the putters' handshake */
-            if (atomic_compare_exchange_weak_explicit(&q->deq, &pos, pos + 1,
-                                                      memory_order_seq_cst,
-                                                      memory_order_relaxed)) {
-                copy(dst, s + 8, q->isz);
-                /* release: we are done with the slot, to the next put */
-                atomic_store_explicit(seqp(s), pos + q->cap,
-                                      memory_order_release);
-                return 0;
-            }
-            backoff(&spins);
-        } else if (dif < 0) {
-            return CT_EEMPTY;
-        } else {
-            pos = atomic_load_explicit(&q->deq, memory_order_relaxed);
-        }
-    }
 }
 
 int ct__ring_try_put(ct_queue *q, const void *src) {
@@ -254,15 +147,11 @@ static bool room_pending(const ct_queue *q) {
     return e - d < q->cap;
 }
 
-static inline _Atomic uint32_t *pend_of(ct_queue *q, const ct__qlist *l) {
-    return l == &q->getters ? &q->pend_get : &q->pend_put;
-}
-
 /* Wake the first waiter of `l`, noting that a woken waiter is on its way
  * (set before the waiter can see WOKEN, cleared by it when it resumes).
  * Out of line: gcc -O3 inlined it into ct__ring_put/get, whose every
  * call then saved two more registers (0.6 ns per item at 1/1). */
-static CT_COLD void wake_one(ct_queue *q, ct__qlist *l, _Atomic uint32_t *n) {
+CT_COLD void ct__ring_wake_one(ct_queue *q, ct__qlist *l, _Atomic uint32_t *n) {
     ct__qlock(&q->mu);
     _Atomic uint32_t *a = NULL;
     if (l->head) {
@@ -276,38 +165,6 @@ static CT_COLD void wake_one(ct_queue *q, ct__qlist *l, _Atomic uint32_t *n) {
 /* Called by a chosen waiter as it resumes. */
 static inline void resumed(ct_queue *q, ct__qlist *l) {
     atomic_store_explicit(pend_of(q, l), 0, memory_order_seq_cst);
-}
-
-/* Wake a waiter of `l` if one is linked and no woken one is still on its
- * way: that one passes the turn on when it runs (see the `woken` exits),
- * so a burst of puts makes one wake-up call, not one each, and the
- * producers are not slowed down by the consumers' wake-ups. */
-static inline void wake_if_waiting(ct_queue *q, ct__qlist *l,
-                                   _Atomic uint32_t *n) {
-    if (atomic_load_explicit(n, memory_order_seq_cst) &&
-        !atomic_load_explicit(pend_of(q, l), memory_order_seq_cst))
-        wake_one(q, l, n);
-}
-
-/* A put wakes a parked getter only while no getter polls: a polling getter
- * will take the item, or, as it stops polling (with an item or without:
- * polls used up, shutdown), wake a parked getter for what is left (see
- * get_slow).
- * So a consumer that shares a core with the producers stays asleep while one
- * on the other core keeps up, instead of being woken to take the core from
- * them (2/2 on 2 vCPUs with both producers and one consumer on one core:
- * 12.6 ns per item against 8; 35 interleaved rounds, reps over 12 ns at 2/2
- * / 4/4 / 8/8: 17 / 7 / 13 % -> 8 / 4 / 5 %). The handshake is the one of
- * the top comment: the put's claim CAS and a poller's decrement of n_getspin
- * are seq_cst RMWs, each followed by a seq_cst load of the other side's word
- * (n_getspin; enq and deq). */
-static inline void after_put(ct_queue *q) {
-    if (!atomic_load_explicit(&q->n_getspin, memory_order_seq_cst))
-        wake_if_waiting(q, &q->getters, &q->n_getwait);
-}
-
-static inline void after_get(ct_queue *q) {
-    wake_if_waiting(q, &q->putters, &q->n_putwait);
 }
 
 /* Unlink `w` if it is still linked; if a waker already chose it, pass
@@ -324,13 +181,8 @@ static void leave(ct_queue *q, ct__qlist *l, _Atomic uint32_t *n,
     if (chosen) {
         resumed(q, l);
         if (atomic_load_explicit(n, memory_order_seq_cst))
-            wake_one(q, l, n);
+            ct__ring_wake_one(q, l, n);
     }
-}
-
-static inline int full_or_shut(const ct_queue *q) {
-    return atomic_load_explicit(&q->shut, memory_order_seq_cst) ? CT_ESHUTDOWN
-                                                                : CT_EFULL;
 }
 
 /* Spin step i of `spins` + yields: pauses first, then sched_yield, which
@@ -450,14 +302,7 @@ out:
     return r;
 }
 
-int ct__ring_put(ct_queue *q, const void *src, double timeout) {
-    int r = try_put(q, src);
-    if (CT_LIKELY(r == 0)) {
-        after_put(q);
-        return 0;
-    }
-    if (r != CT_EFULL)
-        return r;
+int ct__ring_put_full(ct_queue *q, const void *src, double timeout) {
     if (timeout == 0)
         return full_or_shut(q);
     return put_slow(q, src, timeout);
@@ -649,14 +494,10 @@ out:
     return r;
 }
 
-int ct__ring_get(ct_queue *q, void *dst, double timeout) {
-    int r = try_get(q, dst);
-    if (CT_LIKELY(r == 0)) {
-        after_get(q);
-        return 0;
-    }
+int ct__ring_get_empty(ct_queue *q, void *dst, double timeout) {
     if (atomic_load_explicit(&q->shut, memory_order_seq_cst)) {
-        if ((r = get_shut(q, dst)) == 0)
+        int r = get_shut(q, dst);
+        if (r == 0)
             after_get(q);
         return r;
     }

@@ -1,0 +1,205 @@
+/* The bounded FIFO ring's data paths, inline (internal; see ring.c for
+ * the protocol: slots of [seq | item], one CAS per operation, parking
+ * only when empty or full). Included by ring.c, which has the slow paths,
+ * and by queue.c, so that ct_queue_put/get run the fast path with no call
+ * in between: one call level less was worth 0.3-0.6 ns per item at
+ * 1/1..8/8 (1,024 slots, 2 vCPUs, 30 interleaved rounds of 5 reps:
+ * medians 7.9/8.2/9.0/9.5 -> 7.6/7.9/8.4/9.3 ns). */
+#ifndef CT_QUEUE_RING_H
+#define CT_QUEUE_RING_H
+
+#include "internal.h"
+
+#include <string.h>
+
+/* Cap on the pauses of backoff() after a lost CAS (see ring.c). */
+enum { BACKOFF_MAX = 64 };
+
+static inline uint64_t slot_index(const ct_queue *q, uint64_t pos) {
+    return q->mask != UINT64_MAX ? (pos & q->mask) : (pos % q->cap);
+}
+
+static inline unsigned char *slot(const ct_queue *q, uint64_t pos) {
+    return q->slots + slot_index(q, pos) * q->stride;
+}
+
+/* See ring.c: a put prefetches the line pf_ahead slots further on. */
+static inline void prefetch_ahead(const ct_queue *q, uint64_t i) {
+    const unsigned char *p =
+        q->slots + ct__ring_prefetch_target(q, i) * q->stride;
+    if ((uintptr_t)p % CT__LINE < q->stride) /* the slot starts a line */
+        ct__prefetch_write(p);
+}
+
+static inline _Atomic uint64_t *seqp(unsigned char *s) {
+    return (_Atomic uint64_t *)(void *)s;
+}
+
+static inline void copy(void *dst, const void *src, size_t n) {
+    if (n == sizeof(void *))
+        memcpy(dst, src, sizeof(void *)); /* one move for pointer items */
+    else
+        memcpy(dst, src, n);
+}
+
+/* After a lost CAS: pause, twice as long each time (capped), so that
+ * the winner keeps the line for a run of operations instead of every
+ * contender bouncing it between cores on every attempt. */
+static inline void backoff(unsigned *spins) {
+    for (unsigned i = 0; i < *spins; i++)
+        ct__relax();
+    if (*spins < BACKOFF_MAX)
+        *spins *= 2;
+}
+
+/* The data paths, inlined into ct__ring_put/get: the call they save
+ * (and the registers saved around it) was worth 0.5-1 ns per item at
+ * every P/C from 1/1 to 8/8 (gcc -O3, 15 interleaved rounds, 5 reps
+ * each: medians 8.5/8.8/10.4/10.4 -> 7.9/8.1/9.9/9.4 ns). The slow
+ * paths call the out-of-line ct__ring_try_put/get (ring.c). */
+static CT_ALWAYS_INLINE int try_put(ct_queue *q, const void *src) {
+    unsigned spins = 1;
+    /* relaxed: a stale position only makes the CAS fail and retry */
+    uint64_t pos = atomic_load_explicit(&q->enq, memory_order_relaxed);
+    for (;;) {
+        if (CT_UNLIKELY(pos & CT__QSHUT))
+            return CT_ESHUTDOWN;
+        uint64_t i = slot_index(q, pos);
+        unsigned char *s = q->slots + i * q->stride;
+        /* acquire: the slot's previous get is done with it */
+        uint64_t seq = atomic_load_explicit(seqp(s), memory_order_acquire);
+        int64_t dif = (int64_t)(seq - pos);
+        if (dif == 0) {
+            /* seq_cst: the claim is the putter's side of the waiter
+             * handshake (ring.c's top comment) */
+            if (atomic_compare_exchange_weak_explicit(&q->enq, &pos, pos + 1,
+                                                      memory_order_seq_cst,
+                                                      memory_order_relaxed)) {
+                copy(s + 8, src, q->isz);
+                if (q->pf_ahead &&
+                    !atomic_load_explicit(&q->full_seen, memory_order_relaxed))
+                    prefetch_ahead(q, i);
+                /* release: the item, to the get that sees pos + 1 */
+                atomic_store_explicit(seqp(s), pos + 1, memory_order_release);
+                return 0;
+            }
+            backoff(&spins);
+        } else if (dif < 0) {
+            return CT_EFULL;
+        } else {
+            pos = atomic_load_explicit(&q->enq, memory_order_relaxed);
+        }
+    }
+}
+
+static CT_ALWAYS_INLINE int try_get(ct_queue *q, void *dst) {
+    unsigned spins = 1;
+    /* relaxed: a stale position only makes the CAS fail and retry */
+    uint64_t pos = atomic_load_explicit(&q->deq, memory_order_relaxed);
+    for (;;) {
+        unsigned char *s = slot(q, pos);
+        /* acquire: the item published by the put of pos */
+        uint64_t seq = atomic_load_explicit(seqp(s), memory_order_acquire);
+        int64_t dif = (int64_t)(seq - (pos + 1));
+        if (dif == 0) {
+            /* seq_cst: the getter's side of the putters' handshake */
+            if (atomic_compare_exchange_weak_explicit(&q->deq, &pos, pos + 1,
+                                                      memory_order_seq_cst,
+                                                      memory_order_relaxed)) {
+                copy(dst, s + 8, q->isz);
+                /* release: we are done with the slot, to the next put */
+                atomic_store_explicit(seqp(s), pos + q->cap,
+                                      memory_order_release);
+                return 0;
+            }
+            backoff(&spins);
+        } else if (dif < 0) {
+            return CT_EEMPTY;
+        } else {
+            pos = atomic_load_explicit(&q->deq, memory_order_relaxed);
+        }
+    }
+}
+
+static inline _Atomic uint32_t *pend_of(ct_queue *q, const ct__qlist *l) {
+    return l == &q->getters ? &q->pend_get : &q->pend_put;
+}
+
+/* Out of line (ring.c). */
+/* Wake the first waiter of `l` (getters or putters), noting that a woken
+ * waiter is on its way (pend_get/pend_put). Takes q->mu. Cold: gcc -O3
+ * inlined it into the data paths, whose every call then saved two more
+ * registers (0.6 ns per item at 1/1). */
+CT_HIDDEN CT_COLD void ct__ring_wake_one(ct_queue *q, ct__qlist *l,
+                                         _Atomic uint32_t *n);
+/* A put found the ring full: CT_EFULL or CT_ESHUTDOWN at once for
+ * timeout 0, else spin, maybe yield, park (until `timeout`, seconds,
+ * validated by the caller; CT_FOREVER: no limit). */
+CT_HIDDEN int ct__ring_put_full(ct_queue *q, const void *src, double timeout);
+/* A get found the ring empty: drain after a shutdown (CT_ESHUTDOWN once
+ * nothing is left), CT_EEMPTY at once for timeout 0, else wait. */
+CT_HIDDEN int ct__ring_get_empty(ct_queue *q, void *dst, double timeout);
+
+/* Wake a waiter of `l` if one is linked and no woken one is still on its
+ * way: that one passes the turn on when it runs (see the `woken` exits),
+ * so a burst of puts makes one wake-up call, not one each, and the
+ * producers are not slowed down by the consumers' wake-ups. */
+static inline void wake_if_waiting(ct_queue *q, ct__qlist *l,
+                                   _Atomic uint32_t *n) {
+    if (atomic_load_explicit(n, memory_order_seq_cst) &&
+        !atomic_load_explicit(pend_of(q, l), memory_order_seq_cst))
+        ct__ring_wake_one(q, l, n);
+}
+
+/* A put wakes a parked getter only while no getter polls: a polling getter
+ * will take the item, or, as it stops polling (with an item or without:
+ * polls used up, shutdown), wake a parked getter for what is left (see
+ * get_slow).
+ * So a consumer that shares a core with the producers stays asleep while one
+ * on the other core keeps up, instead of being woken to take the core from
+ * them (2/2 on 2 vCPUs with both producers and one consumer on one core:
+ * 12.6 ns per item against 8; 35 interleaved rounds, reps over 12 ns at 2/2
+ * / 4/4 / 8/8: 17 / 7 / 13 % -> 8 / 4 / 5 %). The handshake is the one of
+ * the top comment: the put's claim CAS and a poller's decrement of n_getspin
+ * are seq_cst RMWs, each followed by a seq_cst load of the other side's word
+ * (n_getspin; enq and deq). */
+static inline void after_put(ct_queue *q) {
+    if (!atomic_load_explicit(&q->n_getspin, memory_order_seq_cst))
+        wake_if_waiting(q, &q->getters, &q->n_getwait);
+}
+
+static inline void after_get(ct_queue *q) {
+    wake_if_waiting(q, &q->putters, &q->n_putwait);
+}
+
+static inline int full_or_shut(const ct_queue *q) {
+    return atomic_load_explicit(&q->shut, memory_order_seq_cst) ? CT_ESHUTDOWN
+                                                                : CT_EFULL;
+}
+
+/* Put `src` (isz bytes): 0, CT_EFULL (timeout 0 or timed out),
+ * CT_ESHUTDOWN. */
+static CT_ALWAYS_INLINE int ct__ring_put(ct_queue *q, const void *src,
+                                         double timeout) {
+    int r = try_put(q, src);
+    if (CT_LIKELY(r == 0)) {
+        after_put(q);
+        return 0;
+    }
+    if (r != CT_EFULL)
+        return r;
+    return ct__ring_put_full(q, src, timeout);
+}
+
+/* Get into `dst` (isz bytes): 0, CT_EEMPTY, CT_ESHUTDOWN. */
+static CT_ALWAYS_INLINE int ct__ring_get(ct_queue *q, void *dst,
+                                         double timeout) {
+    int r = try_get(q, dst);
+    if (CT_LIKELY(r == 0)) {
+        after_get(q);
+        return 0;
+    }
+    return ct__ring_get_empty(q, dst, timeout);
+}
+
+#endif
