@@ -147,10 +147,8 @@ static bool room_pending(const ct_queue *q) {
     return e - d < q->cap;
 }
 
-/* Wake the first waiter of `l`, noting that a woken waiter is on its way
- * (set before the waiter can see WOKEN, cleared by it when it resumes).
- * Out of line: gcc -O3 inlined it into ct__ring_put/get, whose every
- * call then saved two more registers (0.6 ns per item at 1/1). */
+/* See ring.h. pend_* is set before the waiter can see WOKEN and cleared
+ * by it when it resumes (resumed()). */
 CT_COLD void ct__ring_wake_one(ct_queue *q, ct__qlist *l, _Atomic uint32_t *n) {
     ct__qlock(&q->mu);
     _Atomic uint32_t *a = NULL;
@@ -183,6 +181,11 @@ static void leave(ct_queue *q, ct__qlist *l, _Atomic uint32_t *n,
         if (atomic_load_explicit(n, memory_order_seq_cst))
             ct__ring_wake_one(q, l, n);
     }
+}
+
+static inline int full_or_shut(const ct_queue *q) {
+    return atomic_load_explicit(&q->shut, memory_order_seq_cst) ? CT_ESHUTDOWN
+                                                                : CT_EFULL;
 }
 
 /* Spin step i of `spins` + yields: pauses first, then sched_yield, which

@@ -125,8 +125,7 @@ static inline _Atomic uint32_t *pend_of(ct_queue *q, const ct__qlist *l) {
     return l == &q->getters ? &q->pend_get : &q->pend_put;
 }
 
-/* Out of line (ring.c). */
-/* Wake the first waiter of `l` (getters or putters), noting that a woken
+/* Out of line, in ring.c. Wake the first waiter of `l` (getters or putters), noting that a woken
  * waiter is on its way (pend_get/pend_put). Takes q->mu. Cold: gcc -O3
  * inlined it into the data paths, whose every call then saved two more
  * registers (0.6 ns per item at 1/1). */
@@ -160,7 +159,7 @@ static inline void wake_if_waiting(ct_queue *q, ct__qlist *l,
  * them (2/2 on 2 vCPUs with both producers and one consumer on one core:
  * 12.6 ns per item against 8; 35 interleaved rounds, reps over 12 ns at 2/2
  * / 4/4 / 8/8: 17 / 7 / 13 % -> 8 / 4 / 5 %). The handshake is the one of
- * the top comment: the put's claim CAS and a poller's decrement of n_getspin
+ * ring.c's top comment: the put's claim CAS and a poller's decrement of n_getspin
  * are seq_cst RMWs, each followed by a seq_cst load of the other side's word
  * (n_getspin; enq and deq). */
 static inline void after_put(ct_queue *q) {
@@ -170,11 +169,6 @@ static inline void after_put(ct_queue *q) {
 
 static inline void after_get(ct_queue *q) {
     wake_if_waiting(q, &q->putters, &q->n_putwait);
-}
-
-static inline int full_or_shut(const ct_queue *q) {
-    return atomic_load_explicit(&q->shut, memory_order_seq_cst) ? CT_ESHUTDOWN
-                                                                : CT_EFULL;
 }
 
 /* Put `src` (isz bytes): 0, CT_EFULL (timeout 0 or timed out),
