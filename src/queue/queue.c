@@ -207,7 +207,10 @@ int ct_queue_free(ct_queue *q) {
     return 0;
 }
 
-static int put(ct_queue *q, const void *src, double timeout) {
+/* put/get: always inlined into the public entry points, so a bounded
+ * FIFO queue's put or get runs the ring's fast path (ring.h) with no call
+ * at all; at -O2, gcc kept them out of line once that path was in them. */
+static CT_ALWAYS_INLINE int put(ct_queue *q, const void *src, double timeout) {
     if (CT_UNLIKELY(!(timeout >= 0))) { /* NaN or negative */
         int r = bad_put_timeout(q, &timeout);
         if (r)
@@ -220,7 +223,7 @@ static int put(ct_queue *q, const void *src, double timeout) {
     return ct__store_put(q, src, timeout);
 }
 
-static int get(ct_queue *q, void *dst, double timeout) {
+static CT_ALWAYS_INLINE int get(ct_queue *q, void *dst, double timeout) {
     if (CT_UNLIKELY(!(timeout >= 0))) /* NaN or negative */
         return bad_get_timeout(q, timeout);
     if (q->is_ring)
