@@ -1,7 +1,8 @@
 /* src/queue/internal.h - what the queue layer shares with itself.
  *
  * A queue has one of three storage back-ends:
- *   ring   (bounded CT_QUEUE_FIFO): a lock-free Vyukov ring, ring.c;
+ *   ring   (bounded CT_QUEUE_FIFO): a lock-free Vyukov ring, ring.c (data paths
+ *          inline in ring.h);
  *   simple (CT_QUEUE_SIMPLE): lock-free put into a list of segments,
  *          simple.c;
  *   store  (every other queue): one array under `mu`, store.c.

@@ -1,7 +1,8 @@
 /* ct_queue: creation, the public calls, task tracking and shutdown.
  *
- * Put and get go to one of two back-ends (ring.c for a bounded FIFO
- * queue, store.c for the others); this file holds what they share.
+ * Put and get go to one of three back-ends (ring.c and ring.h for a
+ * bounded FIFO queue, simple.c for a SimpleQueue, store.c for the
+ * others); this file holds what they share.
  *
  * Task tracking (Python's unfinished_tasks), lock-free, with no extra
  * shared write on the put path:

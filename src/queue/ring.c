@@ -30,7 +30,7 @@
  * unless the putter was preempted: then it yields) and takes the item, or
  * sees another getter take it. No lost wake-up, and no wake call when nobody
  * waits. A put also makes no wake call while a getter polls (n_getspin,
- * after_put): that getter, as it stops polling, decrements n_getspin
+ * after_put in ring.h): that getter, as it stops polling, decrements n_getspin
  * (seq_cst) and then looks for claimed items it did not take, waking a
  * parked getter for them, the same handshake with the poller in the waiter's
  * place. Putters waiting for a free slot mirror this on
@@ -63,8 +63,9 @@
  * off on this queue (get_should_yield) and no other getter is polling. A
  * putter facing a full ring then tries PUT_YIELDS times after sched_yield,
  * but only on a queue that more than one thread puts into (several_putters).
- * BACKOFF_MAX caps the pauses after a lost CAS. Measured (1,024 slots, P/P =
- * 1/1..8/8, 2 cores): 4x more spinning made runs 1.5-2x slower. */
+ * BACKOFF_MAX (ring.h) caps the pauses after a lost CAS. Measured (1,024
+ * slots, P/P = 1/1..8/8, 2 cores): 4x more spinning made runs 1.5-2x
+ * slower. */
 enum { TRY_SPIN = 8, RELAX = 4, PUT_YIELDS = 2 };
 /* A getter that finds the ring empty while puts stream in waits once for
  * RUN_WAIT pauses (the same spin budget as TRY_SPIN polls) for a run of
@@ -123,7 +124,8 @@ long ct__ring_size(const ct_queue *q) {
      * turn on from this size right after its seq_cst store of pend_*;
      * an acquire load (LDAPR on Arm) could move before that store and
      * miss the item or room of a put/get that skipped its wake-up
-     * because pend_* was set (see wake_if_waiting). Plain loads on x86. */
+     * because pend_* was set (see wake_if_waiting, ring.h). Plain loads
+     * on x86. */
     uint64_t d = atomic_load_explicit(&q->deq, memory_order_seq_cst);
     uint64_t e =
         atomic_load_explicit(&q->enq, memory_order_seq_cst) & ~CT__QSHUT;
@@ -203,11 +205,11 @@ static inline void relax(int i, int spins) {
  * (get) is seq_cst and comes before its look at n_getwait (n_putwait); the
  * waiter's increment of that counter is seq_cst and comes before these
  * seq_cst loads. So either the put sees the waiter and wakes it (or leaves
- * it to a woken getter on its way, or to a polling getter: see after_put),
- * or the waiter sees the claim here: then it must not sleep, but take the
- * item (room) once it is published (freed), or find that another thread took
- * it. Spins with a yield in between: the window is a few instructions long
- * unless the claimer was preempted. */
+ * it to a woken getter on its way, or to a polling getter: see after_put,
+ * ring.h), or the waiter sees the claim here: then it must not sleep, but
+ * take the item (room) once it is published (freed), or find that another
+ * thread took it. Spins with a yield in between: the window is a few
+ * instructions long unless the claimer was preempted. */
 static int last_look(ct_queue *q, bool get, void *buf, const ct_deadline *dl) {
     for (int i = 0;; i++) {
         int r = get ? ct__ring_try_get(q, buf) : ct__ring_try_put(q, buf);
@@ -417,7 +419,7 @@ static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
         int polls = run ? 1 : TRY_SPIN;
         r = CT_EEMPTY;
         if (spin) {
-            /* puts make no wake-up call while we poll (after_put) */
+            /* puts make no wake-up call while we poll (after_put, ring.h) */
             atomic_fetch_add_explicit(&q->n_getspin, 1, memory_order_seq_cst);
             for (int i = 0; i < polls && r != 0; i++) {
                 if (run) {

@@ -2,9 +2,10 @@
  * the protocol: slots of [seq | item], one CAS per operation, parking
  * only when empty or full). Included by ring.c, which has the slow paths,
  * and by queue.c, so that ct_queue_put/get run the fast path with no call
- * in between: one call level less was worth 0.3-0.6 ns per item at
- * 1/1..8/8 (1,024 slots, 2 vCPUs, 30 interleaved rounds of 5 reps:
- * medians 7.9/8.2/9.0/9.5 -> 7.6/7.9/8.4/9.3 ns). */
+ * in between: one call level less was worth 0.2-0.4 ns per item at 1/1
+ * and 2/2 and was level at 4/4 and 8/8 (1,024 slots, 2 vCPUs, two sets
+ * of 30 interleaved rounds of 5 reps; medians 7.9/8.2/9.0/9.5 ->
+ * 7.6/7.9/8.4/9.3 ns, then 8.1/8.5/8.8/9.3 -> 7.9/8.1/8.9/9.4). */
 #ifndef CT_QUEUE_RING_H
 #define CT_QUEUE_RING_H
 
@@ -12,7 +13,8 @@
 
 #include <string.h>
 
-/* Cap on the pauses of backoff() after a lost CAS (see ring.c). */
+/* Cap on the pauses of backoff() after a lost CAS (measured: ring.c's
+ * TRY_SPIN comment). */
 enum { BACKOFF_MAX = 64 };
 
 static inline uint64_t slot_index(const ct_queue *q, uint64_t pos) {
@@ -125,10 +127,10 @@ static inline _Atomic uint32_t *pend_of(ct_queue *q, const ct__qlist *l) {
     return l == &q->getters ? &q->pend_get : &q->pend_put;
 }
 
-/* Out of line, in ring.c. Wake the first waiter of `l` (getters or putters), noting that a woken
- * waiter is on its way (pend_get/pend_put). Takes q->mu. Cold: gcc -O3
- * inlined it into the data paths, whose every call then saved two more
- * registers (0.6 ns per item at 1/1). */
+/* Out of line, in ring.c. Wake the first waiter of `l` (getters or
+ * putters), noting that a woken waiter is on its way (pend_get/pend_put).
+ * Takes q->mu. Cold: gcc -O3 inlined it into the data paths, whose every
+ * call then saved two more registers (0.6 ns per item at 1/1). */
 CT_HIDDEN CT_COLD void ct__ring_wake_one(ct_queue *q, ct__qlist *l,
                                          _Atomic uint32_t *n);
 /* A put found the ring full: CT_EFULL or CT_ESHUTDOWN at once for
@@ -140,9 +142,10 @@ CT_HIDDEN int ct__ring_put_full(ct_queue *q, const void *src, double timeout);
 CT_HIDDEN int ct__ring_get_empty(ct_queue *q, void *dst, double timeout);
 
 /* Wake a waiter of `l` if one is linked and no woken one is still on its
- * way: that one passes the turn on when it runs (see the `woken` exits),
- * so a burst of puts makes one wake-up call, not one each, and the
- * producers are not slowed down by the consumers' wake-ups. */
+ * way: that one passes the turn on when it runs (see the `woken` exits of
+ * ring.c's put_slow/get_slow), so a burst of puts makes one wake-up call,
+ * not one each, and the producers are not slowed down by the consumers'
+ * wake-ups. */
 static inline void wake_if_waiting(ct_queue *q, ct__qlist *l,
                                    _Atomic uint32_t *n) {
     if (atomic_load_explicit(n, memory_order_seq_cst) &&
@@ -150,18 +153,18 @@ static inline void wake_if_waiting(ct_queue *q, ct__qlist *l,
         ct__ring_wake_one(q, l, n);
 }
 
-/* A put wakes a parked getter only while no getter polls: a polling getter
- * will take the item, or, as it stops polling (with an item or without:
- * polls used up, shutdown), wake a parked getter for what is left (see
- * get_slow).
- * So a consumer that shares a core with the producers stays asleep while one
- * on the other core keeps up, instead of being woken to take the core from
- * them (2/2 on 2 vCPUs with both producers and one consumer on one core:
- * 12.6 ns per item against 8; 35 interleaved rounds, reps over 12 ns at 2/2
- * / 4/4 / 8/8: 17 / 7 / 13 % -> 8 / 4 / 5 %). The handshake is the one of
- * ring.c's top comment: the put's claim CAS and a poller's decrement of n_getspin
- * are seq_cst RMWs, each followed by a seq_cst load of the other side's word
- * (n_getspin; enq and deq). */
+/* A put wakes a parked getter only while no getter polls: a polling
+ * getter will take the item, or, as it stops polling (with an item or
+ * without: polls used up, shutdown), wake a parked getter for what is left
+ * (see ring.c's get_slow). So a consumer that shares a core with the
+ * producers stays asleep while one on the other core keeps up, instead of
+ * being woken to take the core from them (2/2 on 2 vCPUs with both
+ * producers and one consumer on one core: 12.6 ns per item against 8; 35
+ * interleaved rounds, reps over 12 ns at 2/2 / 4/4 / 8/8: 17 / 7 / 13 % ->
+ * 8 / 4 / 5 %). The handshake is the one of ring.c's top comment: the
+ * put's claim CAS and a poller's decrement of n_getspin are seq_cst RMWs,
+ * each followed by a seq_cst load of the other side's word (n_getspin; enq
+ * and deq). */
 static inline void after_put(ct_queue *q) {
     if (!atomic_load_explicit(&q->n_getspin, memory_order_seq_cst))
         wake_if_waiting(q, &q->getters, &q->n_getwait);
