@@ -514,22 +514,15 @@ int ct__ring_get_empty(ct_queue *q, void *dst, double timeout) {
 void ct__ring_drain(ct_queue *q) {
     long n = 0;
     for (;;) {
-        uint64_t pos = atomic_load_explicit(&q->deq, memory_order_relaxed);
-        unsigned char *s = slot(q, pos);
-        uint64_t seq = atomic_load_explicit(seqp(s), memory_order_acquire);
-        int64_t dif = (int64_t)(seq - (pos + 1));
-        if (dif == 0) {
-            if (atomic_compare_exchange_strong_explicit(&q->deq, &pos, pos + 1,
-                                                        memory_order_seq_cst,
-                                                        memory_order_relaxed)) {
-                ct__qdestroy_item(q, s + 8);
-                atomic_store_explicit(seqp(s), pos + q->cap,
-                                      memory_order_release);
-                n++;
-            }
-        } else if (dif < 0) {
-            if (!pending(q))
-                break;
+        unsigned char *s;
+        uint64_t pos;
+        if (claim_get(q, &s, &pos)) {
+            ct__qdestroy_item(q, s + 8);
+            free_slot(q, s, pos);
+            n++;
+        } else if (!pending(q)) {
+            break;
+        } else {
             sched_yield(); /* a claimed put is still publishing */
         }
     }

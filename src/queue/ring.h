@@ -94,7 +94,12 @@ static CT_ALWAYS_INLINE int try_put(ct_queue *q, const void *src) {
     }
 }
 
-static CT_ALWAYS_INLINE int try_get(ct_queue *q, void *dst) {
+/* A get's claim of the next item: true with its slot in *sp (the item at
+ * *sp + 8) and its position in *claimed; false while the ring looks empty
+ * (the put of that position has not published yet). The caller copies or
+ * destroys the item, then hands the slot on with free_slot(). */
+static CT_ALWAYS_INLINE bool claim_get(ct_queue *q, unsigned char **sp,
+                                       uint64_t *claimed) {
     unsigned spins = 1;
     /* relaxed: a stale position only makes the CAS fail and retry */
     uint64_t pos = atomic_load_explicit(&q->deq, memory_order_relaxed);
@@ -108,19 +113,34 @@ static CT_ALWAYS_INLINE int try_get(ct_queue *q, void *dst) {
             if (atomic_compare_exchange_weak_explicit(&q->deq, &pos, pos + 1,
                                                       memory_order_seq_cst,
                                                       memory_order_relaxed)) {
-                copy(dst, s + 8, q->isz);
-                /* release: we are done with the slot, to the next put */
-                atomic_store_explicit(seqp(s), pos + q->cap,
-                                      memory_order_release);
-                return 0;
+                *sp = s;
+                *claimed = pos;
+                return true;
             }
             backoff(&spins);
         } else if (dif < 0) {
-            return CT_EEMPTY;
+            return false;
         } else {
             pos = atomic_load_explicit(&q->deq, memory_order_relaxed);
         }
     }
+}
+
+/* The get of `pos` is done with its slot: free for the put of pos + cap. */
+static CT_ALWAYS_INLINE void free_slot(const ct_queue *q, unsigned char *s,
+                                       uint64_t pos) {
+    /* release: to the put that sees pos + cap */
+    atomic_store_explicit(seqp(s), pos + q->cap, memory_order_release);
+}
+
+static CT_ALWAYS_INLINE int try_get(ct_queue *q, void *dst) {
+    unsigned char *s;
+    uint64_t pos;
+    if (!claim_get(q, &s, &pos))
+        return CT_EEMPTY;
+    copy(dst, s + 8, q->isz);
+    free_slot(q, s, pos);
+    return 0;
 }
 
 static inline _Atomic uint32_t *pend_of(ct_queue *q, const ct__qlist *l) {
