@@ -8,6 +8,7 @@
 #define CT_LIKELY(x) __builtin_expect(!!(x), 1)
 #define CT_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define CT_COLD __attribute__((cold, noinline))
+#define CT_NOINLINE __attribute__((noinline))
 #define CT_ALWAYS_INLINE inline __attribute__((always_inline))
 #define CT_HIDDEN __attribute__((visibility("hidden")))
 

@@ -40,6 +40,7 @@ struct ct_queue {
     size_t stride; /* bytes per slot/entry */
     bool by_value; /* created with item_size > 0 */
     bool is_ring;  /* bounded FIFO: lock-free ring back-end */
+    bool ptr_ring; /* is_ring and not by_value: queue.c's fast entries */
     bool tracked;  /* task_done/join/shutdown supported */
     int (*compare)(const void *, const void *);
     void (*destructor)(void *);

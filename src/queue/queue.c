@@ -142,6 +142,7 @@ ct_queue *ct_queue_new_opts(const ct_queue_options *o) {
     /* Vyukov's seq scheme needs two slots: with one, "holds the item of p"
      * and "free for p + 1" would be the same seq value. */
     q->is_ring = o->kind == CT_QUEUE_FIFO && q->maxsize >= 2;
+    q->ptr_ring = q->is_ring && !q->by_value;
     size_t body = (q->isz + 7) & ~(size_t)7;
     if (q->is_ring) {
         q->stride = 8 + body;
@@ -234,20 +235,48 @@ static CT_ALWAYS_INLINE int get(ct_queue *q, void *dst, double timeout) {
     return ct__store_get(q, dst, timeout);
 }
 
-int ct_queue_put(ct_queue *q, void *item, double timeout) {
+/* ct_queue_put/get of a pointer ring (ptr_ring) try the ring's fast path
+ * (ring.h: try_put/try_get with the item size a constant, after_put/
+ * after_get) in a function that saves no register and keeps the item in
+ * a register; every other case (NULL, a bad timeout, another kind of
+ * queue, a full or empty ring, shutdown) is a tail call to put_any/
+ * get_any, the general path, which checks everything again. The
+ * entries used to run put()/get() inline: the item went through the
+ * stack and four registers were saved and restored on every call. 20
+ * interleaved rounds of 5 reps (1,024 slots, 2 vCPUs, gcc -O3), medians
+ * at 1/1, 2/2, 4/4, 8/8: 7.8/8.0/8.8/9.4 -> 6.2/6.7/7.5/8.2 ns per item. */
+static CT_NOINLINE int put_any(ct_queue *q, void *item, double timeout) {
     if (CT_UNLIKELY(!q || q->by_value))
         return CT_EINVAL;
     return put(q, &item, timeout);
+}
+
+int ct_queue_put(ct_queue *q, void *item, double timeout) {
+    if (CT_LIKELY(q && q->ptr_ring && timeout >= 0) &&
+        try_put(q, &item, sizeof item) == 0) {
+        after_put(q);
+        return 0;
+    }
+    return put_any(q, item, timeout);
 }
 
 int ct_queue_put_nowait(ct_queue *q, void *item) {
     return ct_queue_put(q, item, 0);
 }
 
-int ct_queue_get(ct_queue *q, void **out, double timeout) {
+static CT_NOINLINE int get_any(ct_queue *q, void **out, double timeout) {
     if (CT_UNLIKELY(!q || !out || q->by_value))
         return CT_EINVAL;
     return get(q, out, timeout);
+}
+
+int ct_queue_get(ct_queue *q, void **out, double timeout) {
+    if (CT_LIKELY(q && out && q->ptr_ring && timeout >= 0) &&
+        try_get(q, out, sizeof *out) == 0) {
+        after_get(q);
+        return 0;
+    }
+    return get_any(q, out, timeout);
 }
 
 int ct_queue_get_nowait(ct_queue *q, void **out) {

@@ -111,11 +111,11 @@ uint64_t ct__ring_prefetch_ahead(const ct_queue *q) {
 }
 
 int ct__ring_try_put(ct_queue *q, const void *src) {
-    return try_put(q, src);
+    return try_put(q, src, q->isz);
 }
 
 int ct__ring_try_get(ct_queue *q, void *dst) {
-    return try_get(q, dst);
+    return try_get(q, dst, q->isz);
 }
 
 long ct__ring_size(const ct_queue *q) {

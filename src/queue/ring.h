@@ -58,8 +58,10 @@ static inline void backoff(unsigned *spins) {
  * (and the registers saved around it) was worth 0.5-1 ns per item at
  * every P/C from 1/1 to 8/8 (gcc -O3, 15 interleaved rounds, 5 reps
  * each: medians 8.5/8.8/10.4/10.4 -> 7.9/8.1/9.9/9.4 ns). The slow
- * paths call the out-of-line ct__ring_try_put/get (ring.c). */
-static CT_ALWAYS_INLINE int try_put(ct_queue *q, const void *src) {
+ * paths call the out-of-line ct__ring_try_put/get (ring.c). `isz` is
+ * q->isz, passed in so that queue.c's pointer entries can make it the
+ * constant sizeof(void *): the copy is then one register move. */
+static CT_ALWAYS_INLINE int try_put(ct_queue *q, const void *src, size_t isz) {
     unsigned spins = 1;
     /* relaxed: a stale position only makes the CAS fail and retry */
     uint64_t pos = atomic_load_explicit(&q->enq, memory_order_relaxed);
@@ -77,7 +79,7 @@ static CT_ALWAYS_INLINE int try_put(ct_queue *q, const void *src) {
             if (atomic_compare_exchange_weak_explicit(&q->enq, &pos, pos + 1,
                                                       memory_order_seq_cst,
                                                       memory_order_relaxed)) {
-                copy(s + 8, src, q->isz);
+                copy(s + 8, src, isz);
                 if (q->pf_ahead &&
                     !atomic_load_explicit(&q->full_seen, memory_order_relaxed))
                     prefetch_ahead(q, i);
@@ -133,12 +135,12 @@ static CT_ALWAYS_INLINE void free_slot(const ct_queue *q, unsigned char *s,
     atomic_store_explicit(seqp(s), pos + q->cap, memory_order_release);
 }
 
-static CT_ALWAYS_INLINE int try_get(ct_queue *q, void *dst) {
+static CT_ALWAYS_INLINE int try_get(ct_queue *q, void *dst, size_t isz) {
     unsigned char *s;
     uint64_t pos;
     if (!claim_get(q, &s, &pos))
         return CT_EEMPTY;
-    copy(dst, s + 8, q->isz);
+    copy(dst, s + 8, isz);
     free_slot(q, s, pos);
     return 0;
 }
@@ -198,7 +200,7 @@ static inline void after_get(ct_queue *q) {
  * CT_ESHUTDOWN. */
 static CT_ALWAYS_INLINE int ct__ring_put(ct_queue *q, const void *src,
                                          double timeout) {
-    int r = try_put(q, src);
+    int r = try_put(q, src, q->isz);
     if (CT_LIKELY(r == 0)) {
         after_put(q);
         return 0;
@@ -211,7 +213,7 @@ static CT_ALWAYS_INLINE int ct__ring_put(ct_queue *q, const void *src,
 /* Get into `dst` (isz bytes): 0, CT_EEMPTY, CT_ESHUTDOWN. */
 static CT_ALWAYS_INLINE int ct__ring_get(ct_queue *q, void *dst,
                                          double timeout) {
-    int r = try_get(q, dst);
+    int r = try_get(q, dst, q->isz);
     if (CT_LIKELY(r == 0)) {
         after_get(q);
         return 0;
