@@ -240,7 +240,8 @@ static CT_ALWAYS_INLINE int get(ct_queue *q, void *dst, double timeout) {
  * after_get) in a function that saves no register and keeps the item in
  * a register; every other case (NULL, a bad timeout, another kind of
  * queue, a full or empty ring, shutdown) is a tail call to put_any/
- * get_any, the general path, which checks everything again. The
+ * get_any, the general path, which checks everything again (the _nowait
+ * forms run the same entry, without a call through the PLT). The
  * entries used to run put()/get() inline: the item went through the
  * stack and four registers were saved and restored on every call. 20
  * interleaved rounds of 5 reps (1,024 slots, 2 vCPUs, gcc -O3), medians
@@ -251,7 +252,7 @@ static CT_NOINLINE int put_any(ct_queue *q, void *item, double timeout) {
     return put(q, &item, timeout);
 }
 
-int ct_queue_put(ct_queue *q, void *item, double timeout) {
+static CT_ALWAYS_INLINE int put_ptr(ct_queue *q, void *item, double timeout) {
     if (CT_LIKELY(q && q->ptr_ring && timeout >= 0) &&
         try_put(q, &item, sizeof item) == 0) {
         after_put(q);
@@ -260,8 +261,12 @@ int ct_queue_put(ct_queue *q, void *item, double timeout) {
     return put_any(q, item, timeout);
 }
 
+int ct_queue_put(ct_queue *q, void *item, double timeout) {
+    return put_ptr(q, item, timeout);
+}
+
 int ct_queue_put_nowait(ct_queue *q, void *item) {
-    return ct_queue_put(q, item, 0);
+    return put_ptr(q, item, 0);
 }
 
 static CT_NOINLINE int get_any(ct_queue *q, void **out, double timeout) {
@@ -270,7 +275,7 @@ static CT_NOINLINE int get_any(ct_queue *q, void **out, double timeout) {
     return get(q, out, timeout);
 }
 
-int ct_queue_get(ct_queue *q, void **out, double timeout) {
+static CT_ALWAYS_INLINE int get_ptr(ct_queue *q, void **out, double timeout) {
     if (CT_LIKELY(q && out && q->ptr_ring && timeout >= 0) &&
         try_get(q, out, sizeof *out) == 0) {
         after_get(q);
@@ -279,8 +284,12 @@ int ct_queue_get(ct_queue *q, void **out, double timeout) {
     return get_any(q, out, timeout);
 }
 
+int ct_queue_get(ct_queue *q, void **out, double timeout) {
+    return get_ptr(q, out, timeout);
+}
+
 int ct_queue_get_nowait(ct_queue *q, void **out) {
-    return ct_queue_get(q, out, 0);
+    return get_ptr(q, out, 0);
 }
 
 int ct_queue_put_copy(ct_queue *q, const void *item, double timeout) {
