@@ -142,6 +142,8 @@ ct_queue *ct_queue_new_opts(const ct_queue_options *o) {
     /* Vyukov's seq scheme needs two slots: with one, "holds the item of p"
      * and "free for p + 1" would be the same seq value. */
     q->is_ring = o->kind == CT_QUEUE_FIFO && q->maxsize >= 2;
+    /* ptr_ring implies isz == sizeof(void *): the fast entries below
+     * pass that size as a constant */
     q->ptr_ring = q->is_ring && !q->by_value;
     size_t body = (q->isz + 7) & ~(size_t)7;
     if (q->is_ring) {
@@ -209,9 +211,11 @@ int ct_queue_free(ct_queue *q) {
     return 0;
 }
 
-/* put/get: always inlined into the public entry points, so a bounded
- * FIFO queue's put or get runs the ring's fast path (ring.h) with no call
- * at all; at -O2, gcc kept them out of line once that path was in them. */
+/* put/get: always inlined into their callers (ct_queue_put_copy/
+ * get_copy, and put_any/get_any below, which ct_queue_put/get reach by a
+ * tail call when their own fast path does not apply), so a ring's put or
+ * get runs the fast path (ring.h) with no further call; at -O2, gcc kept
+ * them out of line once that path was in them. */
 static CT_ALWAYS_INLINE int put(ct_queue *q, const void *src, double timeout) {
     if (CT_UNLIKELY(!(timeout >= 0))) { /* NaN or negative */
         int r = bad_put_timeout(q, &timeout);
@@ -238,10 +242,11 @@ static CT_ALWAYS_INLINE int get(ct_queue *q, void *dst, double timeout) {
 /* ct_queue_put/get of a pointer ring (ptr_ring) try the ring's fast path
  * (ring.h: try_put/try_get with the item size a constant, after_put/
  * after_get) in a function that saves no register and keeps the item in
- * a register; every other case (NULL, a bad timeout, another kind of
- * queue, a full or empty ring, shutdown) is a tail call to put_any/
- * get_any, the general path, which checks everything again (the _nowait
- * forms run the same entry, without a call through the PLT). The
+ * a register; every other case (NULL, a bad timeout, a by-value ring or
+ * another kind of queue, a full or empty ring, shutdown) is a tail call
+ * to put_any/get_any, the general path, which checks everything again
+ * (the _nowait forms run the same entry, without a call through the
+ * PLT). The
  * entries used to run put()/get() inline: the item went through the
  * stack and four registers were saved and restored on every call. 20
  * interleaved rounds of 5 reps (1,024 slots, 2 vCPUs, gcc -O3), medians

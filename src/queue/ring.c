@@ -67,6 +67,21 @@
  * slots, P/P = 1/1..8/8, 2 cores): 4x more spinning made runs 1.5-2x
  * slower. */
 enum { TRY_SPIN = 8, RELAX = 4, PUT_YIELDS = 2 };
+/* A putter that has only ever seen itself put into the queue spins longer
+ * before it parks, and never yields: LONE_SPIN tries (~10-15 us). Its
+ * consumer frees a slot every few ns while it runs, so a short spin fails
+ * only when the consumer is off its CPU for a moment (an interrupt, the
+ * host). Parking then lets the consumer's wake-up place the putter, and
+ * on this VM that placement often put it on the consumer's own vCPU with
+ * the other one idle, where the two stayed, taking turns, for most of a
+ * run: 1/1 at 20-47 ns per item instead of 6-8, with thousands of parks
+ * and as many preemptions of the consumer (bench_queue's 1/1 row: 5 of 8
+ * full runs had that median). A test program that calls the queue as
+ * bench_queue does (1/1, 160 reps each, interleaved): reps over 12 ns
+ * 17 -> 2, over 20 ns 11 -> 0, median 6.6 -> 6.5 ns. Much longer was
+ * worse (256 tries: 10 reps over 12 ns in 80): once the two share a
+ * vCPU, the spin only delays the consumer. */
+enum { LONE_SPIN = 64 };
 /* A getter that finds the ring empty while puts stream in waits once for
  * RUN_WAIT pauses (the same spin budget as TRY_SPIN polls) for a run of
  * items to collect, instead of polling; see get_should_wait_run. A run
@@ -274,18 +289,31 @@ static CT_COLD int put_slow(ct_queue *q, const void *src, double timeout) {
          * 2,000-8,600 times per million items, against 5-60 real parks
          * (counting build); spinning cut it to 5-30, and 4/4 went from
          * 7.9 / 7.6 to 7.0 / 7.4 ns per item, 8/8 from 8.7 / 8.7 to 8.0
-         * / 8.2 (two sets of 20 and 30 interleaved rounds). A woken
-         * putter goes straight back to the front of the line while
-         * others are parked, so parked putters keep their FIFO order
-         * (relaxed: a hint). */
+         * / 8.2 (two sets of 20 and 30 interleaved rounds). As on the
+         * fast path, a putter that arrives may take room before parked
+         * ones wake; a woken putter goes straight back to the front of
+         * the line while others are parked, so parked putters keep their
+         * FIFO order (relaxed: a hint). A lone putter spins LONE_SPIN
+         * tries, without yields; several yield PUT_YIELDS times. */
+        bool several = several_putters(q);
         int spins =
             front && atomic_load_explicit(&q->n_putwait, memory_order_relaxed)
                 ? 0
-                : TRY_SPIN + (several_putters(q) ? PUT_YIELDS : 0);
+            : several ? TRY_SPIN + PUT_YIELDS
+                      : LONE_SPIN;
         for (int i = 0; i < spins; i++) {
-            relax(i, TRY_SPIN);
+            /* past the deadline: no more yields (each may last a time
+             * slice) nor long spins */
+            if (i >= TRY_SPIN && ct_deadline_expired(&dl))
+                break;
+            relax(i, several ? TRY_SPIN : LONE_SPIN);
             if ((r = ct__ring_try_put(q, src)) != CT_EFULL)
                 goto out;
+        }
+        if (ct_deadline_expired(&dl)) { /* one last try, no registering */
+            if ((r = ct__ring_try_put(q, src)) == CT_EFULL)
+                r = full_or_shut(q);
+            goto out;
         }
         ct__qlock(&q->mu);
         if (atomic_load_explicit(&q->shut, memory_order_seq_cst)) {
@@ -411,8 +439,8 @@ static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
     int r;
     for (;;) {
         /* TRY_SPIN polls, or one wait for a run; then maybe a yield.
-         * Unlike a putter, a getter that arrives spins even while others
-         * are parked: a getter that parked at once whenever it found the
+         * Like a putter (put_slow), a getter that arrives spins even while
+         * others are parked: a getter that parked at once whenever it found the
          * ring empty would take the internal lock twice and write
          * n_getwait (which every put reads) each time, only to find in
          * its last look the item a running putter had just claimed. At

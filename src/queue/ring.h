@@ -54,7 +54,8 @@ static inline void backoff(unsigned *spins) {
         *spins *= 2;
 }
 
-/* The data paths, inlined into ct__ring_put/get: the call they save
+/* The data paths, inlined into ct__ring_put/get (and into queue.c's
+ * put_ptr/get_ptr): the call they save
  * (and the registers saved around it) was worth 0.5-1 ns per item at
  * every P/C from 1/1 to 8/8 (gcc -O3, 15 interleaved rounds, 5 reps
  * each: medians 8.5/8.8/10.4/10.4 -> 7.9/8.1/9.9/9.4 ns). The slow
