@@ -246,11 +246,11 @@ static CT_ALWAYS_INLINE int get(ct_queue *q, void *dst, double timeout) {
  * another kind of queue, a full or empty ring, shutdown) is a tail call
  * to put_any/get_any, the general path, which checks everything again
  * (the _nowait forms run the same entry, without a call through the
- * PLT). The
- * entries used to run put()/get() inline: the item went through the
- * stack and four registers were saved and restored on every call. 20
- * interleaved rounds of 5 reps (1,024 slots, 2 vCPUs, gcc -O3), medians
- * at 1/1, 2/2, 4/4, 8/8: 7.8/8.0/8.8/9.4 -> 6.2/6.7/7.5/8.2 ns per item. */
+ * PLT). The entries used to run put()/get() inline: the item went
+ * through the stack and four registers were saved and restored on every
+ * call. 20 interleaved rounds of 5 reps (1,024 slots, 2 vCPUs, gcc -O3),
+ * medians at 1/1, 2/2, 4/4, 8/8: 7.8/8.0/8.8/9.4 -> 6.2/6.7/7.5/8.2 ns
+ * per item. */
 static CT_NOINLINE int put_any(ct_queue *q, void *item, double timeout) {
     if (CT_UNLIKELY(!q || q->by_value))
         return CT_EINVAL;

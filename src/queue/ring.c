@@ -78,9 +78,12 @@ enum { TRY_SPIN = 8, RELAX = 4, PUT_YIELDS = 2 };
  * and as many preemptions of the consumer (bench_queue's 1/1 row: 5 of 8
  * full runs had that median). A test program that calls the queue as
  * bench_queue does (1/1, 160 reps each, interleaved): reps over 12 ns
- * 17 -> 2, over 20 ns 11 -> 0, median 6.6 -> 6.5 ns. Much longer was
- * worse (256 tries: 10 reps over 12 ns in 80): once the two share a
- * vCPU, the spin only delays the consumer. */
+ * 17 -> 2, over 20 ns 11 -> 0, median 6.6 -> 6.5 ns. In builds of
+ * bench_queue itself the difference was within the noise (1/1 median over
+ * 12 ns in 10 of 19 runs with it, 11 of 19 without), and the trap still
+ * comes in many runs. Much longer was worse (256 tries: 10 reps over 12
+ * ns in 80): once the two share a vCPU, the spin only delays the
+ * consumer. */
 enum { LONE_SPIN = 64 };
 /* A getter that finds the ring empty while puts stream in waits once for
  * RUN_WAIT pauses (the same spin budget as TRY_SPIN polls) for a run of
@@ -272,6 +275,12 @@ static bool several_putters(ct_queue *q) {
     return true;
 }
 
+/* A timed-out putter's last try: the put, or CT_EFULL / CT_ESHUTDOWN. */
+static int put_last_try(ct_queue *q, const void *src) {
+    int r = ct__ring_try_put(q, src);
+    return r == CT_EFULL ? full_or_shut(q) : r;
+}
+
 static CT_COLD int put_slow(ct_queue *q, const void *src, double timeout) {
     if (!atomic_load_explicit(&q->full_seen, memory_order_relaxed))
         atomic_store_explicit(&q->full_seen, true, memory_order_relaxed);
@@ -310,9 +319,8 @@ static CT_COLD int put_slow(ct_queue *q, const void *src, double timeout) {
             if ((r = ct__ring_try_put(q, src)) != CT_EFULL)
                 goto out;
         }
-        if (ct_deadline_expired(&dl)) { /* one last try, no registering */
-            if ((r = ct__ring_try_put(q, src)) == CT_EFULL)
-                r = full_or_shut(q);
+        if (ct_deadline_expired(&dl)) { /* no registering */
+            r = put_last_try(q, src);
             goto out;
         }
         ct__qlock(&q->mu);
@@ -330,8 +338,7 @@ static CT_COLD int put_slow(ct_queue *q, const void *src, double timeout) {
         }
         if (ct__qwait(&w, &dl) == CT_ETIMEDOUT) {
             leave(q, &q->putters, &q->n_putwait, &w);
-            if ((r = ct__ring_try_put(q, src)) == CT_EFULL)
-                r = full_or_shut(q);
+            r = put_last_try(q, src);
             goto out;
         }
         resumed(q, &q->putters);
