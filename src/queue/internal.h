@@ -77,6 +77,9 @@ struct ct_queue {
      * thread ever did (ring.c's several_putters) */
     _Atomic uintptr_t last_putter;
     _Atomic bool several_putters;
+    /* ring: the CPU a putter / getter last ran on in its slow path or as
+     * it woke a waiter (-1: not yet; ring.c's peer_here) */
+    _Atomic int put_cpu, get_cpu;
     ct__qlist getters, putters;
     /* store back-end, under mu (count is also read lock-free) */
     unsigned char *buf;

@@ -151,11 +151,14 @@ static inline _Atomic uint32_t *pend_of(ct_queue *q, const ct__qlist *l) {
 }
 
 /* Out of line, in ring.c. Wake the first waiter of `l` (getters or
- * putters), noting that a woken waiter is on its way (pend_get/pend_put).
- * Takes q->mu. Cold: gcc -O3 inlined it into the data paths, whose every
- * call then saved two more registers (0.6 ns per item at 1/1). */
+ * putters), noting that a woken waiter is on its way (pend_get/pend_put),
+ * and the caller's CPU in `mine` (its side's put_cpu or get_cpu: ring.c's
+ * peer_here). Takes q->mu. Cold: gcc -O3 inlined it into the data paths,
+ * whose every call then saved two more registers (0.6 ns per item at
+ * 1/1). */
 CT_HIDDEN CT_COLD void ct__ring_wake_one(ct_queue *q, ct__qlist *l,
-                                         _Atomic uint32_t *n);
+                                         _Atomic uint32_t *n,
+                                         _Atomic int *mine);
 /* A put found the ring full: CT_EFULL or CT_ESHUTDOWN at once for
  * timeout 0, else spin, maybe yield, park (until `timeout`, seconds,
  * validated by the caller; CT_FOREVER: no limit). */
@@ -170,10 +173,10 @@ CT_HIDDEN int ct__ring_get_empty(ct_queue *q, void *dst, double timeout);
  * not one each, and the producers are not slowed down by the consumers'
  * wake-ups. */
 static inline void wake_if_waiting(ct_queue *q, ct__qlist *l,
-                                   _Atomic uint32_t *n) {
+                                   _Atomic uint32_t *n, _Atomic int *mine) {
     if (atomic_load_explicit(n, memory_order_seq_cst) &&
         !atomic_load_explicit(pend_of(q, l), memory_order_seq_cst))
-        ct__ring_wake_one(q, l, n);
+        ct__ring_wake_one(q, l, n, mine);
 }
 
 /* A put wakes a parked getter only while no getter polls: a polling
@@ -190,11 +193,11 @@ static inline void wake_if_waiting(ct_queue *q, ct__qlist *l,
  * and deq). */
 static inline void after_put(ct_queue *q) {
     if (!atomic_load_explicit(&q->n_getspin, memory_order_seq_cst))
-        wake_if_waiting(q, &q->getters, &q->n_getwait);
+        wake_if_waiting(q, &q->getters, &q->n_getwait, &q->put_cpu);
 }
 
 static inline void after_get(ct_queue *q) {
-    wake_if_waiting(q, &q->putters, &q->n_putwait);
+    wake_if_waiting(q, &q->putters, &q->n_putwait, &q->get_cpu);
 }
 
 /* Put `src` (isz bytes): 0, CT_EFULL (timeout 0 or timed out),
