@@ -9,6 +9,13 @@
  *             5 ns of work per item: enough that the ring stays full
  *             (cthreading's putters wait for room ~600 times as often as
  *             its getters wait for items), and the getters set the pace.
+ *   mpmc one CPU
+ *             the same at P/C = 1/1 and 4/4 with every producer and
+ *             consumer pinned to one CPU (the first of the process's): a
+ *             process limited to one CPU (taskset, a cpuset), or a
+ *             scheduler that leaves the threads on one CPU. No two of
+ *             them run at once, so a thread that spins waiting for
+ *             another only delays it.
  *   latency   one producer, one consumer: the producer stamps the time,
  *             puts, and waits until the consumer has taken the item; the
  *             figure is the time from put to get returning, p50 and p99.
@@ -35,6 +42,7 @@
 #include "harness.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -166,11 +174,34 @@ typedef struct mpmc {
     int producers, consumers;
     long n;   /* items in all; a multiple of 8 */
     int work; /* consumer's busy loop per item (0: none) */
+    int cpu;  /* every member pinned to this CPU (-1: not pinned) */
     _Atomic uint64_t sum;
 } mpmc;
 
+/* The first CPU the process may run on (bench_cpus' set). */
+static int first_cpu(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        for (int c = 0; c < CPU_SETSIZE; c++)
+            if (CPU_ISSET(c, &set))
+                return c;
+    return 0;
+}
+
+static void pin_self(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (pthread_setaffinity_np(pthread_self(), sizeof set, &set) != 0) {
+        fprintf(stderr, "bench: cannot pin a thread to CPU %d\n", cpu);
+        exit(1);
+    }
+}
+
 static void mpmc_worker(void *ctx, int me) {
     mpmc *m = ctx;
+    if (m->cpu >= 0)
+        pin_self(m->cpu);
     if (me < m->producers) {
         long per = m->n / m->producers;
         uintptr_t base = (uintptr_t)me * (uintptr_t)per;
@@ -193,6 +224,7 @@ typedef struct mpmc_arg {
     int pc;
     long n;
     int work;
+    int cpu;
 } mpmc_arg;
 
 static int mpmc_rep(void *arg, bench_out *out) {
@@ -201,7 +233,8 @@ static int mpmc_rep(void *arg, bench_out *out) {
               .producers = a->pc,
               .consumers = a->pc,
               .n = a->n,
-              .work = a->work};
+              .work = a->work,
+              .cpu = a->cpu};
     m.q = a->ops->create(CAPACITY);
     if (!m.q)
         return -1;
@@ -302,15 +335,21 @@ int main(int argc, char **argv) {
         char param[32];
         snprintf(param, sizeof param, "mpmc");
         for (int v = 0; v < nv; v++) {
-            mpmc_arg a = {&variants[v], pcs[i], n, 0};
+            mpmc_arg a = {&variants[v], pcs[i], n, 0, -1};
             bench_run(variants[v].name, param, 2 * pcs[i], "ns/item", mpmc_rep,
                       &a);
         }
     }
     for (int pc = 1; pc <= 2; pc++)
         for (int v = 0; v < nv; v++) {
-            mpmc_arg a = {&variants[v], pc, n / 2, SLOW_CONSUMER_WORK};
+            mpmc_arg a = {&variants[v], pc, n / 2, SLOW_CONSUMER_WORK, -1};
             bench_run(variants[v].name, "mpmc slow consumer", 2 * pc, "ns/item",
+                      mpmc_rep, &a);
+        }
+    for (int pc = 1; pc <= 4; pc *= 4)
+        for (int v = 0; v < nv; v++) {
+            mpmc_arg a = {&variants[v], pc, n / 4, 0, first_cpu()};
+            bench_run(variants[v].name, "mpmc one CPU", 2 * pc, "ns/item",
                       mpmc_rep, &a);
         }
     for (int v = 0; v < nv; v++) {
