@@ -18,6 +18,9 @@
 /* Bit 63 of the ring's enqueue position: set once by shutdown, so that a
  * put's CAS fails from that instant on (the put's linearisation point). */
 #define CT__QSHUT (UINT64_C(1) << 63)
+/* put_owner/get_owner values that are not a thread (ring.c) */
+#define CT__QMULTI ((uintptr_t)1)
+#define CT__QREVOKING ((uintptr_t)2)
 
 /* A thread waiting in put or get; lives on its stack. */
 typedef struct ct__qwaiter {
@@ -54,7 +57,14 @@ struct ct_queue {
      * take the lines of the others from their readers. */
     _Alignas(CT__LINE) _Atomic uint64_t enq; /* ring: next position to put
                                                 (+ CT__QSHUT) */
+    /* ring: the one thread that puts (0: none yet; CT__QMULTI: every
+     * putter claims with a CAS), and whether it is inside a put
+     * (ring.c's "One thread per side") */
+    _Atomic uintptr_t put_owner;
+    _Atomic uint32_t put_busy;
     _Alignas(CT__LINE) _Atomic uint64_t deq; /* ring: next position to get */
+    _Atomic uintptr_t get_owner;             /* the same for the getters */
+    _Atomic uint32_t get_busy;
     /* Read on every ring operation (n_getspin: by puts while getters
      * wait), written only when threads wait (and n_getspin when a getter
      * polls an empty ring). */
@@ -128,6 +138,9 @@ CT_HIDDEN int ct__ring_try_put(ct_queue *q, const void *src);
 CT_HIDDEN int ct__ring_try_get(ct_queue *q, void *dst);
 CT_HIDDEN long ct__ring_size(const ct_queue *q);
 CT_HIDDEN void ct__ring_drain(ct_queue *q);
+/* End both sides' ownership (ring.c's "One thread per side"): every claim
+ * is a CAS from then on. Shutdown calls it before it sets its bit. */
+CT_HIDDEN void ct__ring_unbias(ct_queue *q);
 /* How many slots ahead a put of this ring prefetches (0: never), from
  * its stride and cap and the CPU; called once, at creation. */
 CT_HIDDEN uint64_t ct__ring_prefetch_ahead(const ct_queue *q);

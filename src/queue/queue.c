@@ -156,6 +156,11 @@ ct_queue *ct_queue_new_opts(const ct_queue_options *o) {
         atomic_init(&q->get_yield_score, 8);
         atomic_init(&q->put_cpu, -1);
         atomic_init(&q->get_cpu, -1);
+        /* without the asymmetric fence, no thread may own a side */
+        if (!ct__heavy_barrier_ready()) {
+            atomic_init(&q->put_owner, CT__QMULTI);
+            atomic_init(&q->get_owner, CT__QMULTI);
+        }
         /* Whole cache lines, line-aligned: no line of the ring is shared
          * with other heap data (false sharing with an unrelated object). */
         size_t bytes;
@@ -261,7 +266,7 @@ static CT_NOINLINE int put_any(ct_queue *q, void *item, double timeout) {
 
 static CT_ALWAYS_INLINE int put_ptr(ct_queue *q, void *item, double timeout) {
     if (CT_LIKELY(q && q->ptr_ring && timeout >= 0) &&
-        try_put(q, &item, sizeof item) == 0) {
+        put_quick(q, &item, sizeof item) == 0) {
         after_put(q);
         return 0;
     }
@@ -284,7 +289,7 @@ static CT_NOINLINE int get_any(ct_queue *q, void **out, double timeout) {
 
 static CT_ALWAYS_INLINE int get_ptr(ct_queue *q, void **out, double timeout) {
     if (CT_LIKELY(q && out && q->ptr_ring && timeout >= 0) &&
-        try_get(q, out, sizeof *out) == 0) {
+        get_quick(q, out, sizeof *out) == 0) {
         after_get(q);
         return 0;
     }
@@ -385,6 +390,7 @@ int ct_queue_shutdown(ct_queue *q, bool immediate) {
     if (q->is_ring) {
         /* The bit first: whoever sees `shut` (is_shutdown, a get that
          * found the ring empty) must find every later put failing. */
+        ct__ring_unbias(q); /* every claim a CAS: the bit stays set */
         atomic_fetch_or_explicit(&q->enq, CT__QSHUT, memory_order_seq_cst);
         atomic_store_explicit(&q->shut, true, memory_order_seq_cst);
         if (immediate)

@@ -11,11 +11,15 @@
 
 #include "internal.h"
 
+#include <pthread.h>
 #include <string.h>
 
 /* Cap on the pauses of backoff() after a lost CAS (measured: ring.c's
  * TRY_SPIN comment). */
 enum { BACKOFF_MAX = 64 };
+/* put_owned/get_owned: the ownership ended meanwhile, nothing done (not
+ * an error code: those are negative) */
+enum { CT__QAGAIN = 1 };
 
 static inline uint64_t slot_index(const ct_queue *q, uint64_t pos) {
     return q->mask != UINT64_MAX ? (pos & q->mask) : (pos % q->cap);
@@ -54,6 +58,72 @@ static inline void backoff(unsigned *spins) {
         *spins *= 2;
 }
 
+/* The calling thread, as a number no other live thread has: its thread
+ * pointer (what pthread_self returns on glibc and musl), read without a
+ * call. */
+static CT_ALWAYS_INLINE uintptr_t ct__qself(void) {
+#if defined(__x86_64__)
+    uintptr_t t;
+    __asm__("mov %%fs:0, %0" : "=r"(t));
+    return t;
+#elif defined(__aarch64__)
+    return (uintptr_t)__builtin_thread_pointer();
+#else
+    return (uintptr_t)pthread_self();
+#endif
+}
+
+/* The owner's entry into and exit from its claim: busy is set, then the
+ * ownership checked again, with only a compiler barrier in between; a
+ * thread that ends the ownership stores REVOKING, then runs the
+ * asymmetric fence (ct__heavy_barrier), then reads busy. So either this
+ * check sees the revocation (false: the caller settles and takes the CAS
+ * path) or that thread sees busy and waits for the release below. */
+static CT_ALWAYS_INLINE bool owned_enter(_Atomic uintptr_t *owner,
+                                         _Atomic uint32_t *busy, uintptr_t me) {
+    atomic_store_explicit(busy, 1, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+    if (CT_LIKELY(atomic_load_explicit(owner, memory_order_relaxed) == me))
+        return true;
+    atomic_store_explicit(busy, 0, memory_order_release);
+    return false;
+}
+
+static CT_ALWAYS_INLINE void owned_exit(_Atomic uint32_t *busy) {
+    /* release: the claim and publish, to the revoker that reads 0 */
+    atomic_store_explicit(busy, 0, memory_order_release);
+}
+
+/* The owner's put: no other thread claims positions, so the claim is a
+ * plain store (no locked instruction). 0, CT_EFULL, CT_ESHUTDOWN, or
+ * CT__QAGAIN: revoked meanwhile. */
+static CT_ALWAYS_INLINE int put_owned(ct_queue *q, const void *src, size_t isz,
+                                      uintptr_t me) {
+    if (CT_UNLIKELY(!owned_enter(&q->put_owner, &q->put_busy, me)))
+        return CT__QAGAIN;
+    uint64_t pos = atomic_load_explicit(&q->enq, memory_order_relaxed);
+    int r = CT_ESHUTDOWN; /* unreachable: shutdown revokes first */
+    if (CT_LIKELY(!(pos & CT__QSHUT))) {
+        uint64_t i = slot_index(q, pos);
+        unsigned char *s = q->slots + i * q->stride;
+        /* acquire: the slot's previous get is done with it */
+        uint64_t seq = atomic_load_explicit(seqp(s), memory_order_acquire);
+        r = CT_EFULL;
+        if (CT_LIKELY(seq == pos)) {
+            atomic_store_explicit(&q->enq, pos + 1, memory_order_relaxed);
+            copy(s + 8, src, isz);
+            if (q->pf_ahead &&
+                !atomic_load_explicit(&q->full_seen, memory_order_relaxed))
+                prefetch_ahead(q, i);
+            /* release: the item, to the get that sees pos + 1 */
+            atomic_store_explicit(seqp(s), pos + 1, memory_order_release);
+            r = 0;
+        }
+    }
+    owned_exit(&q->put_busy);
+    return r;
+}
+
 /* The data paths, inlined into ct__ring_put/get (and into queue.c's
  * put_ptr/get_ptr): the call they save
  * (and the registers saved around it) was worth 0.5-1 ns per item at
@@ -62,7 +132,8 @@ static inline void backoff(unsigned *spins) {
  * paths call the out-of-line ct__ring_try_put/get (ring.c). `isz` is
  * q->isz, passed in so that queue.c's pointer entries can make it the
  * constant sizeof(void *): the copy is then one register move. */
-static CT_ALWAYS_INLINE int try_put(ct_queue *q, const void *src, size_t isz) {
+static CT_ALWAYS_INLINE int put_shared(ct_queue *q, const void *src,
+                                       size_t isz) {
     unsigned spins = 1;
     /* relaxed: a stale position only makes the CAS fail and retry */
     uint64_t pos = atomic_load_explicit(&q->enq, memory_order_relaxed);
@@ -136,7 +207,28 @@ static CT_ALWAYS_INLINE void free_slot(const ct_queue *q, unsigned char *s,
     atomic_store_explicit(seqp(s), pos + q->cap, memory_order_release);
 }
 
-static CT_ALWAYS_INLINE int try_get(ct_queue *q, void *dst, size_t isz) {
+/* The owner's get: the claim is a plain store, as in put_owned. 0,
+ * CT_EEMPTY, or CT__QAGAIN: revoked meanwhile. */
+static CT_ALWAYS_INLINE int get_owned(ct_queue *q, void *dst, size_t isz,
+                                      uintptr_t me) {
+    if (CT_UNLIKELY(!owned_enter(&q->get_owner, &q->get_busy, me)))
+        return CT__QAGAIN;
+    uint64_t pos = atomic_load_explicit(&q->deq, memory_order_relaxed);
+    unsigned char *s = slot(q, pos);
+    /* acquire: the item published by the put of pos */
+    uint64_t seq = atomic_load_explicit(seqp(s), memory_order_acquire);
+    int r = CT_EEMPTY;
+    if (CT_LIKELY(seq == pos + 1)) {
+        atomic_store_explicit(&q->deq, pos + 1, memory_order_relaxed);
+        copy(dst, s + 8, isz);
+        free_slot(q, s, pos);
+        r = 0;
+    }
+    owned_exit(&q->get_busy);
+    return r;
+}
+
+static CT_ALWAYS_INLINE int get_shared(ct_queue *q, void *dst, size_t isz) {
     unsigned char *s;
     uint64_t pos;
     if (!claim_get(q, &s, &pos))
@@ -144,6 +236,51 @@ static CT_ALWAYS_INLINE int try_get(ct_queue *q, void *dst, size_t isz) {
     copy(dst, s + 8, isz);
     free_slot(q, s, pos);
     return 0;
+}
+
+/* A put or get as the side stands: the owner's (plain claim) or a shared
+ * one (CAS); CT__QAGAIN when the side needs settling first (no owner yet,
+ * another thread's, being revoked) or was revoked meanwhile. No call on
+ * any path: queue.c's frameless entries run these and leave every other
+ * case to the general path. */
+static CT_ALWAYS_INLINE int put_quick(ct_queue *q, const void *src,
+                                      size_t isz) {
+    uintptr_t me = ct__qself();
+    /* relaxed: only this thread stores `me` there (or a thread that
+     * ended with the same thread pointer); anything else settles */
+    uintptr_t o = atomic_load_explicit(&q->put_owner, memory_order_relaxed);
+    if (CT_LIKELY(o == me))
+        return put_owned(q, src, isz, me);
+    if (CT_UNLIKELY(o != CT__QMULTI))
+        return CT__QAGAIN;
+    return put_shared(q, src, isz);
+}
+
+static CT_ALWAYS_INLINE int get_quick(ct_queue *q, void *dst, size_t isz) {
+    uintptr_t me = ct__qself();
+    uintptr_t o = atomic_load_explicit(&q->get_owner, memory_order_relaxed);
+    if (CT_LIKELY(o == me))
+        return get_owned(q, dst, isz, me);
+    if (CT_UNLIKELY(o != CT__QMULTI))
+        return CT__QAGAIN;
+    return get_shared(q, dst, isz);
+}
+
+/* Out of line, in ring.c: settle the side (ct__ring_settle), then the
+ * put or get. */
+CT_HIDDEN CT_COLD int ct__ring_put_settle(ct_queue *q, const void *src);
+CT_HIDDEN CT_COLD int ct__ring_get_settle(ct_queue *q, void *dst);
+
+/* Put `src` (isz bytes) if there is room: 0, CT_EFULL, CT_ESHUTDOWN. */
+static CT_ALWAYS_INLINE int try_put(ct_queue *q, const void *src, size_t isz) {
+    int r = put_quick(q, src, isz);
+    return CT_LIKELY(r != CT__QAGAIN) ? r : ct__ring_put_settle(q, src);
+}
+
+/* Get into `dst` (isz bytes) if an item is there: 0, CT_EEMPTY. */
+static CT_ALWAYS_INLINE int try_get(ct_queue *q, void *dst, size_t isz) {
+    int r = get_quick(q, dst, isz);
+    return CT_LIKELY(r != CT__QAGAIN) ? r : ct__ring_get_settle(q, dst);
 }
 
 static inline _Atomic uint32_t *pend_of(ct_queue *q, const ct__qlist *l) {

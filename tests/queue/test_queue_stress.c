@@ -19,8 +19,11 @@ struct run {
     bool by_value;
     int burst;          /* > 0: producers pause after every `burst` puts... */
     long gap_ns;        /* ...for this long, so that getters poll and park */
+    int cburst;         /* > 0: consumers pause likewise (putters park) */
+    long late;          /* > 0: all but the first producer and the first
+                           consumer start once this many items were put */
     atomic_uchar *seen; /* seen[i]: times item i+1 was received */
-    atomic_long received, sum, claimed;
+    atomic_long received, sum, claimed, put_count;
 };
 
 struct rec {
@@ -64,10 +67,14 @@ static long get_item(struct run *r) {
 
 static void body(void *ctx, int index) {
     struct run *r = ctx;
+    if (r->late && index != 0 && index != r->producers)
+        while (atomic_load(&r->put_count) < r->late)
+            sched_yield(); /* the first ones own their sides by then */
     if (index < r->producers) {
         long k = 0;
         for (long i = index; i < r->total; i += r->producers) {
             put_item(r, i + 1);
+            atomic_fetch_add_explicit(&r->put_count, 1, memory_order_relaxed);
             if (r->burst && ++k % r->burst == 0) {
                 struct timespec gap = {0, r->gap_ns};
                 nanosleep(&gap, NULL); /* shapes the load; not a sync */
@@ -76,13 +83,21 @@ static void body(void *ctx, int index) {
         return;
     }
     /* Consumers claim one get each until `total` are claimed (a None
-     * sentinel would come out early from a LIFO or priority queue). */
+     * sentinel would come out early from a LIFO or priority queue); with
+     * late joiners, each takes a fixed share, so that a late one cannot
+     * find everything taken before it ran. */
+    int c = index - r->producers;
+    long share = r->total / r->consumers + (c < r->total % r->consumers);
     long n = 0, sum = 0;
-    while (atomic_fetch_add(&r->claimed, 1) < r->total) {
+    while (r->late ? n < share : atomic_fetch_add(&r->claimed, 1) < r->total) {
         long id = get_item(r);
         atomic_fetch_add_explicit(&r->seen[id - 1], 1, memory_order_relaxed);
         n++;
         sum += id;
+        if (r->cburst && n % r->cburst == 0) {
+            struct timespec gap = {0, r->gap_ns};
+            nanosleep(&gap, NULL); /* shapes the load; not a sync */
+        }
     }
     atomic_fetch_add(&r->received, n);
     atomic_fetch_add(&r->sum, sum);
@@ -108,6 +123,12 @@ static void run_and_check(struct run *r, ct_queue_kind kind, long maxsize) {
     assert_int_equal(atomic_load(&r->q->n_getwait), 0);
     assert_int_equal(atomic_load(&r->q->n_putwait), 0);
     assert_int_equal(atomic_load(&r->q->n_getspin), 0);
+    /* a second thread on a side ends its ownership (every producer puts
+     * its share; a consumer gets at least once only with shares) */
+    if (r->q->is_ring && r->producers > 1)
+        assert_int_equal(atomic_load(&r->q->put_owner), CT__QMULTI);
+    if (r->q->is_ring && r->consumers > 1 && r->late)
+        assert_int_equal(atomic_load(&r->q->get_owner), CT__QMULTI);
     free(r->seen);
     ct_queue_free(r->q);
 }
@@ -229,6 +250,74 @@ static void test_ring_bursts_reach_parked_getters(void **s) {
                           CT_QUEUE_FIFO, 1024);
 }
 
+/* Consumers that pause between bursts of gets keep the ring full and
+ * the putters parking, woken by gets: the mirror of the case above, with
+ * one consumer (the getters' side has an owner, whose claim is a plain
+ * store: ring.c's "One thread per side") and 1 or 3 producers. */
+static void test_ring_bursty_consumer_reaches_parked_putters(void **s) {
+    (void)s;
+    static const int pc[][2] = {{1, 1}, {3, 1}, {3, 2}};
+    static const int burst[] = {1, 7, 64};
+    for (size_t i = 0; i < sizeof pc / sizeof pc[0]; i++)
+        for (size_t b = 0; b < sizeof burst / sizeof burst[0]; b++)
+            run_and_check(&(struct run){.producers = pc[i][0],
+                                        .consumers = pc[i][1],
+                                        .total = items() / 40,
+                                        .timeout = CT_FOREVER,
+                                        .cburst = burst[b],
+                                        .gap_ns = 20000},
+                          CT_QUEUE_FIFO, 64);
+}
+
+/* One thread per side: a side that only one thread has used is owned by
+ * it (its claims are plain stores); the first other thread ends that for
+ * good (CT__QMULTI), while the owner is busy putting or getting. */
+static void test_ring_sides_owned_then_shared(void **s) {
+    (void)s;
+    /* one producer, one consumer: both sides stay owned */
+    struct run one = {.producers = 1,
+                      .consumers = 1,
+                      .total = items() / 4,
+                      .timeout = CT_FOREVER};
+    one.q = ct_queue_new(.maxsize = 16);
+    assert_non_null(one.q);
+    one.seen = calloc((size_t)one.total, 1);
+    assert_non_null(one.seen);
+    assert_int_equal(ct_stress_run(2, body, &one), 0);
+    assert_int_equal(atomic_load(&one.received), one.total);
+    uintptr_t po = atomic_load(&one.q->put_owner);
+    uintptr_t go = atomic_load(&one.q->get_owner);
+    if (ct__heavy_barrier_ready()) {
+        assert_true(po != 0 && po != CT__QMULTI && po != CT__QREVOKING);
+        assert_true(go != 0 && go != CT__QMULTI && go != CT__QREVOKING);
+        assert_true(po != go);
+    } else {
+        assert_true(po == CT__QMULTI && go == CT__QMULTI);
+    }
+    /* a thread of its own (this one) on each side: shared from now on */
+    assert_int_equal(ct_queue_put(one.q, I(1), 0), 0);
+    void *x;
+    assert_int_equal(ct_queue_get(one.q, &x, 0), 0);
+    assert_int_equal(V(x), 1);
+    assert_int_equal(atomic_load(&one.q->put_owner), CT__QMULTI);
+    assert_int_equal(atomic_load(&one.q->get_owner), CT__QMULTI);
+    free(one.seen);
+    ct_queue_free(one.q);
+    /* late joiners end the ownership in the middle of traffic; every
+     * item still arrives exactly once */
+    static const int pc[][2] = {{2, 1}, {1, 2}, {3, 3}};
+    for (size_t i = 0; i < sizeof pc / sizeof pc[0]; i++) {
+        for (long maxsize = 2; maxsize <= 64; maxsize *= 32) {
+            struct run r = {.producers = pc[i][0],
+                            .consumers = pc[i][1],
+                            .total = items() / 4,
+                            .timeout = CT_FOREVER,
+                            .late = items() / 40};
+            run_and_check(&r, CT_QUEUE_FIFO, maxsize);
+        }
+    }
+}
+
 struct timed_get {
     ct_queue *q;
     int rc;
@@ -302,7 +391,8 @@ static void test_store_kinds_move_every_item_exactly_once(void **s) {
  * received by a get or passed to the destructor, exactly once. */
 struct shut_run {
     ct_queue *q;
-    int producers;
+    int producers, consumers;
+    bool outsider; /* a thread of its own shuts down (else a consumer) */
     bool immediate;
     long stop_after;
     atomic_long put_ok, got, destroyed, next;
@@ -327,13 +417,19 @@ static void shut_body(void *ctx, int index) {
             atomic_fetch_add(&r->put_ok, 1);
         }
     }
+    if (index == r->producers + r->consumers) { /* the outsider */
+        while (atomic_load(&r->got) < r->stop_after)
+            sched_yield();
+        assert_int_equal(ct_queue_shutdown(r->q, r->immediate), 0);
+        return;
+    }
     for (;;) {
         void *p;
         int rc = ct_queue_get(r->q, &p, CT_FOREVER);
         if (rc == CT_ESHUTDOWN)
             return;
         assert_int_equal(rc, 0);
-        if (atomic_fetch_add(&r->got, 1) + 1 == r->stop_after)
+        if (atomic_fetch_add(&r->got, 1) + 1 == r->stop_after && !r->outsider)
             ct_queue_shutdown(r->q, r->immediate);
     }
 }
@@ -342,8 +438,10 @@ static void test_shutdown_under_traffic_loses_nothing(void **s) {
     (void)s;
     for (int imm = 0; imm < 2; imm++) {
         for (long maxsize = 0; maxsize <= 8; maxsize += 8) {
-            struct shut_run r = {
-                .producers = 3, .immediate = imm, .stop_after = items() / 10};
+            struct shut_run r = {.producers = 3,
+                                 .consumers = 3,
+                                 .immediate = imm,
+                                 .stop_after = items() / 10};
             shut_ctx = &r;
             r.q = ct_queue_new(.maxsize = maxsize, .destructor = shut_destroy);
             assert_int_equal(ct_stress_run(6, shut_body, &r), 0);
@@ -359,6 +457,42 @@ static void test_shutdown_under_traffic_loses_nothing(void **s) {
     }
 }
 
+/* The same with one producer and one consumer (both sides owned: their
+ * claims are plain stores) and a third thread that shuts down: the
+ * shutdown ends the ownership while the owners are busy, before its bit
+ * is set (a plain store could erase it) and before an immediate one
+ * drains. Rings of 2 and 64 slots, 20 rounds each: the shutdown lands at
+ * different points of a put or get. */
+static void test_shutdown_of_owned_sides_loses_nothing(void **s) {
+    (void)s;
+    for (int round = 0; round < 20; round++) {
+        for (int imm = 0; imm < 2; imm++) {
+            for (long maxsize = 2; maxsize <= 64; maxsize *= 32) {
+                struct shut_run r = {.producers = 1,
+                                     .consumers = 1,
+                                     .outsider = true,
+                                     .immediate = imm,
+                                     .stop_after = items() / 200};
+                shut_ctx = &r;
+                r.q = ct_queue_new(.maxsize = maxsize,
+                                   .destructor = shut_destroy);
+                assert_non_null(r.q);
+                assert_int_equal(ct_stress_run(3, shut_body, &r), 0);
+                long put = atomic_load(&r.put_ok), got = atomic_load(&r.got);
+                long gone = atomic_load(&r.destroyed);
+                assert_int_equal(put, got + gone);
+                if (!imm)
+                    assert_int_equal(gone, 0);
+                assert_int_equal(atomic_load(&r.q->put_owner), CT__QMULTI);
+                assert_int_equal(atomic_load(&r.q->get_owner), CT__QMULTI);
+                assert_int_equal(ct_queue_put(r.q, I(1), 0), CT_ESHUTDOWN);
+                assert_int_equal(ct_queue_qsize(r.q), 0);
+                assert_int_equal(ct_queue_free(r.q), 0);
+            }
+        }
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ring_moves_every_item_exactly_once),
@@ -367,11 +501,14 @@ int main(void) {
         cmocka_unit_test(test_ring_with_prefetch),
         cmocka_unit_test(test_prefetch_stands_down_while_full),
         cmocka_unit_test(test_ring_bursts_reach_parked_getters),
+        cmocka_unit_test(test_ring_bursty_consumer_reaches_parked_putters),
+        cmocka_unit_test(test_ring_sides_owned_then_shared),
         cmocka_unit_test(test_polling_getter_hands_leftover_to_parked_one),
         cmocka_unit_test(test_ring_with_timeouts),
         cmocka_unit_test(test_ring_nowait),
         cmocka_unit_test(test_store_kinds_move_every_item_exactly_once),
         cmocka_unit_test(test_shutdown_under_traffic_loses_nothing),
+        cmocka_unit_test(test_shutdown_of_owned_sides_loses_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
