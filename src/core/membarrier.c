@@ -3,6 +3,7 @@
 
 #include <linux/membarrier.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static long membarrier(int cmd) {
@@ -23,9 +24,14 @@ bool ct__heavy_barrier_ready(void) {
 }
 
 void ct__heavy_barrier(void) {
-    /* Cannot fail once registered (ct__heavy_barrier_ready). The
-     * compiler must not move memory accesses across it either. */
+    /* The compiler must not move memory accesses across it either. */
     atomic_signal_fence(memory_order_seq_cst);
-    (void)membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
+    /* Once registered it fails only for want of kernel memory (a CPU
+     * mask on some configurations): never go on without the fence, the
+     * callers' correctness rests on it; wait and try again. */
+    while (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
     atomic_signal_fence(memory_order_seq_cst);
 }

@@ -112,6 +112,9 @@ struct ct_queue {
     _Atomic uint32_t get_yield_probe;
     _Atomic int32_t get_run_score;
     _Atomic uint32_t get_run_probe;
+    _Atomic int32_t here_yield_score; /* the same, to a putter on the
+                                         getter's CPU */
+    _Atomic uint32_t here_yield_probe;
     /* Ring: a woken getter/putter has not resumed yet (ring.c) */
     _Atomic uint32_t pend_get, pend_put;
 };

@@ -154,6 +154,7 @@ ct_queue *ct_queue_new_opts(const ct_queue_options *o) {
         /* getters start by yielding before parking; ring.c unlearns it
          * on a queue where it does not pay off */
         atomic_init(&q->get_yield_score, 8);
+        atomic_init(&q->here_yield_score, 8);
         atomic_init(&q->put_cpu, -1);
         atomic_init(&q->get_cpu, -1);
         /* without the asymmetric fence, no thread may own a side */

@@ -191,6 +191,19 @@ static bool room_pending(const ct_queue *q) {
     return e - d < q->cap;
 }
 
+/* Waiting for a thread that is not running (an owner preempted inside
+ * its claim, a revoker between its steps): yields first, then 50 us
+ * sleeps, as last_look does, so that a thread of higher priority on the
+ * same CPU cannot keep the one it waits for from running. */
+static void wait_step(int *i) {
+    if ((*i)++ < LOOK_YIELDS) {
+        sched_yield();
+    } else {
+        struct timespec nap = {0, 50000};
+        nanosleep(&nap, NULL);
+    }
+}
+
 /* The end of an ownership (the caller moved the owner word to
  * REVOKING): after the asymmetric fence, the owner is either seen inside
  * a claim (busy: wait for it to leave) or will see REVOKING as it enters
@@ -198,8 +211,9 @@ static bool room_pending(const ct_queue *q) {
 static void revoke(_Atomic uintptr_t *owner, _Atomic uint32_t *busy) {
     ct__heavy_barrier();
     /* acquire: the owner's last claim and publish */
+    int i = 0;
     while (atomic_load_explicit(busy, memory_order_acquire))
-        sched_yield(); /* preempted inside a claim: a few instructions */
+        wait_step(&i); /* preempted inside a claim: a few instructions */
     /* release: to the threads that see MULTI (side_fence) */
     atomic_store_explicit(owner, CT__QMULTI, memory_order_release);
 }
@@ -209,14 +223,14 @@ static void revoke(_Atomic uintptr_t *owner, _Atomic uint32_t *busy) {
  * CAS from then on). */
 static bool settle(_Atomic uintptr_t *owner, _Atomic uint32_t *busy,
                    uintptr_t me) {
-    for (;;) {
+    for (int i = 0;;) {
         uintptr_t o = atomic_load_explicit(owner, memory_order_acquire);
         if (o == me)
             return true;
         if (o == CT__QMULTI)
             return false;
         if (o == CT__QREVOKING) { /* no CAS before MULTI */
-            sched_yield();
+            wait_step(&i);
             continue;
         }
         /* 0: the first thread of the side takes it; another thread's:
@@ -261,12 +275,12 @@ void ct__ring_unbias(ct_queue *q) {
     _Atomic uintptr_t *owners[2] = {&q->put_owner, &q->get_owner};
     _Atomic uint32_t *busies[2] = {&q->put_busy, &q->get_busy};
     for (int k = 0; k < 2; k++) {
-        for (;;) {
+        for (int i = 0;;) {
             uintptr_t o = atomic_load_explicit(owners[k], memory_order_acquire);
             if (o == CT__QMULTI)
                 break;
             if (o == CT__QREVOKING) {
-                sched_yield();
+                wait_step(&i);
                 continue;
             }
             if (atomic_compare_exchange_strong_explicit(
@@ -471,13 +485,17 @@ static CT_COLD int put_slow(ct_queue *q, const void *src, double timeout) {
         int spins =
             front && atomic_load_explicit(&q->n_putwait, memory_order_relaxed)
                 ? 0
-                : until + (several || !until ? PUT_YIELDS : 0);
+            : until ? until + (several ? PUT_YIELDS : 0)
+                    : 1 + PUT_YIELDS; /* a look, then the yields */
         for (int i = 0; i < spins; i++) {
             /* past the deadline: no more yields (each may last a time
              * slice) nor long spins */
             if ((i >= TRY_SPIN || !until) && ct_deadline_expired(&dl))
                 break;
-            relax(i, until);
+            /* a woken putter looks before it yields: the getter that woke
+             * it may sit on this CPU waiting for the put */
+            if (until || i > 0)
+                relax(i, until);
             if ((r = ct__ring_try_put(q, src)) != CT_EFULL)
                 goto out;
         }
@@ -577,6 +595,21 @@ static bool get_should_yield(ct_queue *q) {
     return learned(&q->get_yield_score, &q->get_yield_probe, YIELD_PROBE);
 }
 
+/* Should a getter whose putter last ran on its own CPU (peer_here) yield
+ * to it? While it is runnable there, yes: the yield runs it at once, and
+ * the two take turns a ring at a time. While it sleeps, no: the yield
+ * finds nothing to run, and the scheduler (EEVDF) moves the yielder's
+ * deadline back, so once this getter parks and is woken onto a CPU where
+ * its putter spins, it waits for the end of that putter's slice
+ * (hand-offs to a sleeping consumer, bench_queue's "latency idle": p50
+ * 3.4 -> 29 us and p99 up to 3.6 ms when this yield was unconditional).
+ * Learned per queue, as get_should_yield: a yield during which a put
+ * claimed a position (or after which an item was there) pays off, one
+ * during which none did does not. */
+static bool get_should_yield_here(ct_queue *q) {
+    return learned(&q->here_yield_score, &q->here_yield_probe, YIELD_PROBE);
+}
+
 /* Should a getter facing an empty ring wait for a run of items instead
  * of polling? While puts stream in at about the pace the getters take
  * them, a getter that polls takes each item as soon as it is published,
@@ -633,10 +666,12 @@ static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
         note_cpu(&q->get_cpu, cpu);
         bool spin = !front ||
                     !atomic_load_explicit(&q->n_getwait, memory_order_relaxed);
-        /* the putter is on this CPU: no polls, a yield (peer_here) */
+        /* the putter is on this CPU: one look, no polls, then a yield
+         * (peer_here); a woken getter must look before it yields: the
+         * putter that woke it may wait on this CPU for the get */
         bool here = peer_here(&q->put_cpu, cpu);
         bool run = spin && !here && get_should_wait_run(q);
-        int polls = here ? 0 : run ? 1 : TRY_SPIN;
+        int polls = here ? 1 : run ? 1 : TRY_SPIN; /* here: one look */
         r = CT_EEMPTY;
         if (spin) {
             /* puts make no wake-up call while we poll (after_put, ring.h) */
@@ -645,7 +680,8 @@ static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
                 if (run) {
                     r = get_after_run_wait(q, dst);
                 } else {
-                    relax(i, TRY_SPIN);
+                    if (!here)
+                        relax(i, TRY_SPIN);
                     r = ct__ring_try_get(q, dst);
                 }
                 if (atomic_load_explicit(&q->shut, memory_order_seq_cst))
@@ -665,17 +701,27 @@ static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
                     wake_if_waiting(q, &q->getters, &q->n_getwait, &q->get_cpu);
             }
             /* Then one yield, not counted as polling (a yield can last a
-             * time slice), not past the deadline: to a putter on this
-             * CPU always; otherwise only while yields pay off here, and
-             * not while another getter polls (this one parks instead of
+             * time slice), not past the deadline. To a putter on this
+             * CPU, while such yields let putters run (get_should_yield_here).
+             * Otherwise only while yields pay off on this queue, and not
+             * while another getter polls (this one parks instead of
              * coming back to take a core from the producers). */
             bool may_yield =
                 r != 0 &&
                 !atomic_load_explicit(&q->shut, memory_order_seq_cst) &&
                 !ct_deadline_expired(&dl);
             if (may_yield && here) {
-                sched_yield();
-                r = ct__ring_try_get(q, dst);
+                if (get_should_yield_here(q)) {
+                    uint64_t e0 =
+                        atomic_load_explicit(&q->enq, memory_order_relaxed);
+                    sched_yield();
+                    r = ct__ring_try_get(q, dst);
+                    learn(&q->here_yield_score,
+                          r == 0 || atomic_load_explicit(
+                                        &q->enq, memory_order_relaxed) != e0
+                              ? 1
+                              : -1);
+                }
             } else if (may_yield &&
                        !atomic_load_explicit(&q->n_getspin,
                                              memory_order_relaxed) &&

@@ -92,6 +92,10 @@ static CT_ALWAYS_INLINE bool owned_enter(_Atomic uintptr_t *owner,
 static CT_ALWAYS_INLINE void owned_exit(_Atomic uint32_t *busy) {
     /* release: the claim and publish, to the revoker that reads 0 */
     atomic_store_explicit(busy, 0, memory_order_release);
+    /* The owner's look at the waiters' words (after_put/after_get) must
+     * stay after its claim in the program: the asymmetric fence orders
+     * them for the CPU, this for the compiler (no instruction). */
+    atomic_signal_fence(memory_order_seq_cst);
 }
 
 /* The owner's put: no other thread claims positions, so the claim is a
@@ -246,9 +250,11 @@ static CT_ALWAYS_INLINE int get_shared(ct_queue *q, void *dst, size_t isz) {
 static CT_ALWAYS_INLINE int put_quick(ct_queue *q, const void *src,
                                       size_t isz) {
     uintptr_t me = ct__qself();
-    /* relaxed: only this thread stores `me` there (or a thread that
-     * ended with the same thread pointer); anything else settles */
-    uintptr_t o = atomic_load_explicit(&q->put_owner, memory_order_relaxed);
+    /* `me` is stored there only by this thread (or by a thread that ended
+     * with the same thread pointer); anything but MULTI settles. acquire
+     * (a plain load on x86): a shared claim comes after the last owned
+     * one, published by the release store of MULTI (ring.c's revoke). */
+    uintptr_t o = atomic_load_explicit(&q->put_owner, memory_order_acquire);
     if (CT_LIKELY(o == me))
         return put_owned(q, src, isz, me);
     if (CT_UNLIKELY(o != CT__QMULTI))
@@ -258,7 +264,7 @@ static CT_ALWAYS_INLINE int put_quick(ct_queue *q, const void *src,
 
 static CT_ALWAYS_INLINE int get_quick(ct_queue *q, void *dst, size_t isz) {
     uintptr_t me = ct__qself();
-    uintptr_t o = atomic_load_explicit(&q->get_owner, memory_order_relaxed);
+    uintptr_t o = atomic_load_explicit(&q->get_owner, memory_order_acquire);
     if (CT_LIKELY(o == me))
         return get_owned(q, dst, isz, me);
     if (CT_UNLIKELY(o != CT__QMULTI))
