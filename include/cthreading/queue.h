@@ -43,8 +43,13 @@
  * after joining the line); the woken thread then waits again at the
  * head of the line.
  *
+ * Signals: no function of this header is async-signal-safe (a put or get
+ * interrupted by a signal handler that calls into the same queue can
+ * lose or duplicate an item on a queue that one thread feeds or drains).
+ *
  * Performance: a bounded FIFO queue (maxsize >= 2) is a lock-free ring
- * (one CAS per put or get, no allocation after creation); a SimpleQueue
+ * (one CAS per put or get, or a plain store while a single thread puts,
+ * or gets; no allocation after creation); a SimpleQueue
  * puts without any lock into recycled 128-item segments; the other kinds
  * keep their items in one array under a small internal lock, grown by
  * doubling (never one allocation per item). Threads park only when the

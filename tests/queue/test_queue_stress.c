@@ -262,7 +262,7 @@ static void test_ring_bursty_consumer_reaches_parked_putters(void **s) {
         for (size_t b = 0; b < sizeof burst / sizeof burst[0]; b++)
             run_and_check(&(struct run){.producers = pc[i][0],
                                         .consumers = pc[i][1],
-                                        .total = items() / 40,
+                                        .total = items() / 80,
                                         .timeout = CT_FOREVER,
                                         .cburst = burst[b],
                                         .gap_ns = 20000},
