@@ -229,6 +229,24 @@ static void test_ring_with_prefetch(void **s) {
     move_items(CT_QUEUE_FIFO, 1024, 1, 1, items() / 2, CT_FOREVER, false);
 }
 
+/* Runs every (producers, consumers) pair of `pc` with bursts of 1, 7 and
+ * 64 operations, then a pause of 20 us: by the producers (consumers
+ * false) or by the consumers (true). */
+static void run_bursts(const int (*pc)[2], size_t n, bool consumers, long total,
+                       long maxsize) {
+    static const int burst[] = {1, 7, 64};
+    for (size_t i = 0; i < n; i++)
+        for (size_t b = 0; b < sizeof burst / sizeof burst[0]; b++)
+            run_and_check(&(struct run){.producers = pc[i][0],
+                                        .consumers = pc[i][1],
+                                        .total = total,
+                                        .timeout = CT_FOREVER,
+                                        .burst = consumers ? 0 : burst[b],
+                                        .cburst = consumers ? burst[b] : 0,
+                                        .gap_ns = 20000},
+                          CT_QUEUE_FIFO, maxsize);
+}
+
 /* Producers that pause between bursts of puts keep getters going back
  * and forth between polling (a put then makes no wake-up call), waiting
  * for runs, yielding and parking: a wake-up lost between them would
@@ -238,16 +256,7 @@ static void test_ring_with_prefetch(void **s) {
 static void test_ring_bursts_reach_parked_getters(void **s) {
     (void)s;
     static const int pc[][2] = {{1, 4}, {2, 4}, {1, 1}};
-    static const int burst[] = {1, 7, 64};
-    for (size_t i = 0; i < sizeof pc / sizeof pc[0]; i++)
-        for (size_t b = 0; b < sizeof burst / sizeof burst[0]; b++)
-            run_and_check(&(struct run){.producers = pc[i][0],
-                                        .consumers = pc[i][1],
-                                        .total = items() / 40,
-                                        .timeout = CT_FOREVER,
-                                        .burst = burst[b],
-                                        .gap_ns = 20000},
-                          CT_QUEUE_FIFO, 1024);
+    run_bursts(pc, sizeof pc / sizeof pc[0], false, items() / 40, 1024);
 }
 
 /* Consumers that pause between bursts of gets keep the ring full and
@@ -257,16 +266,7 @@ static void test_ring_bursts_reach_parked_getters(void **s) {
 static void test_ring_bursty_consumer_reaches_parked_putters(void **s) {
     (void)s;
     static const int pc[][2] = {{1, 1}, {3, 1}, {3, 2}};
-    static const int burst[] = {1, 7, 64};
-    for (size_t i = 0; i < sizeof pc / sizeof pc[0]; i++)
-        for (size_t b = 0; b < sizeof burst / sizeof burst[0]; b++)
-            run_and_check(&(struct run){.producers = pc[i][0],
-                                        .consumers = pc[i][1],
-                                        .total = items() / 80,
-                                        .timeout = CT_FOREVER,
-                                        .cburst = burst[b],
-                                        .gap_ns = 20000},
-                          CT_QUEUE_FIFO, 64);
+    run_bursts(pc, sizeof pc / sizeof pc[0], true, items() / 80, 64);
 }
 
 /* One thread per side: a side that only one thread has used is owned by
@@ -434,27 +434,41 @@ static void shut_body(void *ctx, int index) {
     }
 }
 
+/* Runs `r` (shut_body's producers, consumers and maybe an outsider)
+ * through a new queue of `maxsize` and checks that every put that
+ * succeeded was received or destroyed, exactly once, and that the queue
+ * is shut for good: both ring sides shared (their owner's plain claims
+ * ended before the shutdown bit), puts failing. */
+static void shut_and_check(struct shut_run *r, long maxsize) {
+    shut_ctx = r;
+    r->q = ct_queue_new(.maxsize = maxsize, .destructor = shut_destroy);
+    assert_non_null(r->q);
+    int n = r->producers + r->consumers + (r->outsider ? 1 : 0);
+    assert_int_equal(ct_stress_run(n, shut_body, r), 0);
+    long put = atomic_load(&r->put_ok), got = atomic_load(&r->got);
+    long gone = atomic_load(&r->destroyed);
+    assert_int_equal(put, got + gone);
+    if (!r->immediate)
+        assert_int_equal(gone, 0);
+    if (r->q->is_ring) {
+        assert_int_equal(atomic_load(&r->q->put_owner), CT__QMULTI);
+        assert_int_equal(atomic_load(&r->q->get_owner), CT__QMULTI);
+    }
+    assert_int_equal(ct_queue_put(r->q, I(1), 0), CT_ESHUTDOWN);
+    assert_int_equal(ct_queue_qsize(r->q), 0);
+    assert_int_equal(ct_queue_free(r->q), 0);
+    assert_int_equal(atomic_load(&r->destroyed), gone);
+}
+
 static void test_shutdown_under_traffic_loses_nothing(void **s) {
     (void)s;
-    for (int imm = 0; imm < 2; imm++) {
-        for (long maxsize = 0; maxsize <= 8; maxsize += 8) {
-            struct shut_run r = {.producers = 3,
-                                 .consumers = 3,
-                                 .immediate = imm,
-                                 .stop_after = items() / 10};
-            shut_ctx = &r;
-            r.q = ct_queue_new(.maxsize = maxsize, .destructor = shut_destroy);
-            assert_int_equal(ct_stress_run(6, shut_body, &r), 0);
-            long put = atomic_load(&r.put_ok), got = atomic_load(&r.got);
-            long gone = atomic_load(&r.destroyed);
-            assert_int_equal(put, got + gone);
-            if (!imm)
-                assert_int_equal(gone, 0);
-            assert_int_equal(ct_queue_qsize(r.q), 0);
-            assert_int_equal(ct_queue_free(r.q), 0);
-            assert_int_equal(atomic_load(&r.destroyed), gone);
-        }
-    }
+    for (int imm = 0; imm < 2; imm++)
+        for (long maxsize = 0; maxsize <= 8; maxsize += 8)
+            shut_and_check(&(struct shut_run){.producers = 3,
+                                              .consumers = 3,
+                                              .immediate = imm,
+                                              .stop_after = items() / 10},
+                           maxsize);
 }
 
 /* The same with one producer and one consumer (both sides owned: their
@@ -465,32 +479,15 @@ static void test_shutdown_under_traffic_loses_nothing(void **s) {
  * different points of a put or get. */
 static void test_shutdown_of_owned_sides_loses_nothing(void **s) {
     (void)s;
-    for (int round = 0; round < 20; round++) {
-        for (int imm = 0; imm < 2; imm++) {
-            for (long maxsize = 2; maxsize <= 64; maxsize *= 32) {
-                struct shut_run r = {.producers = 1,
-                                     .consumers = 1,
-                                     .outsider = true,
-                                     .immediate = imm,
-                                     .stop_after = items() / 200};
-                shut_ctx = &r;
-                r.q = ct_queue_new(.maxsize = maxsize,
-                                   .destructor = shut_destroy);
-                assert_non_null(r.q);
-                assert_int_equal(ct_stress_run(3, shut_body, &r), 0);
-                long put = atomic_load(&r.put_ok), got = atomic_load(&r.got);
-                long gone = atomic_load(&r.destroyed);
-                assert_int_equal(put, got + gone);
-                if (!imm)
-                    assert_int_equal(gone, 0);
-                assert_int_equal(atomic_load(&r.q->put_owner), CT__QMULTI);
-                assert_int_equal(atomic_load(&r.q->get_owner), CT__QMULTI);
-                assert_int_equal(ct_queue_put(r.q, I(1), 0), CT_ESHUTDOWN);
-                assert_int_equal(ct_queue_qsize(r.q), 0);
-                assert_int_equal(ct_queue_free(r.q), 0);
-            }
-        }
-    }
+    for (int round = 0; round < 20; round++)
+        for (int imm = 0; imm < 2; imm++)
+            for (long maxsize = 2; maxsize <= 64; maxsize *= 32)
+                shut_and_check(&(struct shut_run){.producers = 1,
+                                                  .consumers = 1,
+                                                  .outsider = true,
+                                                  .immediate = imm,
+                                                  .stop_after = items() / 200},
+                               maxsize);
 }
 
 int main(void) {
