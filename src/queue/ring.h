@@ -128,8 +128,9 @@ static CT_ALWAYS_INLINE int put_owned(ct_queue *q, const void *src, size_t isz,
     return r;
 }
 
-/* The data paths, inlined into ct__ring_put/get (and into queue.c's
- * put_ptr/get_ptr): the call they save
+/* The shared data paths (every claim a CAS), inlined into
+ * ct__ring_put/get and, through put_quick/get_quick below, into
+ * queue.c's put_ptr/get_ptr: the call they save
  * (and the registers saved around it) was worth 0.5-1 ns per item at
  * every P/C from 1/1 to 8/8 (gcc -O3, 15 interleaved rounds, 5 reps
  * each: medians 8.5/8.8/10.4/10.4 -> 7.9/8.1/9.9/9.4 ns). The slow
