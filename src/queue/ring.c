@@ -86,7 +86,8 @@
  * machine is oversubscribed. A getter then yields once, only while that pays
  * off on this queue (get_should_yield) and no other getter is polling. A
  * putter facing a full ring then tries PUT_YIELDS times after sched_yield,
- * but only on a queue that more than one thread puts into (several_putters).
+ * but only on a queue that more than one thread puts into (several_putters)
+ * or whose getter last ran on the putter's CPU (peer_here: yields only).
  * BACKOFF_MAX (ring.h) caps the pauses after a lost CAS. Measured (1,024
  * slots, P/P = 1/1..8/8, 2 cores): 4x more spinning made runs 1.5-2x
  * slower. */
