@@ -219,14 +219,15 @@ static void revoke(_Atomic uintptr_t *owner, _Atomic uint32_t *busy) {
     atomic_store_explicit(owner, CT__QMULTI, memory_order_release);
 }
 
-/* For a side that no thread or another thread owns: make the caller the
- * owner (true), or end the ownership (false: every claim of the side is a
- * CAS from then on). */
+/* For a side that no thread or another thread owns: make the caller
+ * `me` the owner (true), or end the ownership (false: every claim of the
+ * side is a CAS from then on). me == 0 never owns, only ends (shutdown:
+ * ct__ring_unbias). */
 static bool settle(_Atomic uintptr_t *owner, _Atomic uint32_t *busy,
                    uintptr_t me) {
     for (int i = 0;;) {
         uintptr_t o = atomic_load_explicit(owner, memory_order_acquire);
-        if (o == me)
+        if (me && o == me)
             return true;
         if (o == CT__QMULTI)
             return false;
@@ -236,7 +237,7 @@ static bool settle(_Atomic uintptr_t *owner, _Atomic uint32_t *busy,
         }
         /* 0: the first thread of the side takes it; another thread's:
          * a second thread ends it */
-        uintptr_t to = o == 0 ? me : CT__QREVOKING;
+        uintptr_t to = o == 0 && me ? me : CT__QREVOKING;
         if (atomic_compare_exchange_strong_explicit(
                 owner, &o, to, memory_order_acq_rel, memory_order_acquire)) {
             if (to == me)
@@ -273,25 +274,8 @@ int ct__ring_get_settle(ct_queue *q, void *dst) {
  * overwritten by an owner's plain store, and the drain claims with CASes
  * as any thread). */
 void ct__ring_unbias(ct_queue *q) {
-    _Atomic uintptr_t *owners[2] = {&q->put_owner, &q->get_owner};
-    _Atomic uint32_t *busies[2] = {&q->put_busy, &q->get_busy};
-    for (int k = 0; k < 2; k++) {
-        for (int i = 0;;) {
-            uintptr_t o = atomic_load_explicit(owners[k], memory_order_acquire);
-            if (o == CT__QMULTI)
-                break;
-            if (o == CT__QREVOKING) {
-                wait_step(&i);
-                continue;
-            }
-            if (atomic_compare_exchange_strong_explicit(
-                    owners[k], &o, CT__QREVOKING, memory_order_acq_rel,
-                    memory_order_acquire)) {
-                revoke(owners[k], busies[k]);
-                break;
-            }
-        }
-    }
+    settle(&q->put_owner, &q->put_busy, 0);
+    settle(&q->get_owner, &q->get_busy, 0);
 }
 
 /* A waiter's side of a handshake with the other side's claims (a store
@@ -672,7 +656,7 @@ static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
          * putter that woke it may wait on this CPU for the get */
         bool here = peer_here(&q->put_cpu, cpu);
         bool run = spin && !here && get_should_wait_run(q);
-        int polls = here ? 1 : run ? 1 : TRY_SPIN; /* here: one look */
+        int polls = here || run ? 1 : TRY_SPIN; /* here: one look */
         r = CT_EEMPTY;
         if (spin) {
             /* puts make no wake-up call while we poll (after_put, ring.h) */

@@ -98,6 +98,19 @@ static CT_ALWAYS_INLINE void owned_exit(_Atomic uint32_t *busy) {
     atomic_signal_fence(memory_order_seq_cst);
 }
 
+/* A put's fill of the slot `s` (index i) it claimed at `pos`: the item,
+ * the prefetch (ring.c's PF_BYTES), and the publish. */
+static CT_ALWAYS_INLINE void fill_slot(ct_queue *q, unsigned char *s,
+                                       uint64_t i, uint64_t pos,
+                                       const void *src, size_t isz) {
+    copy(s + 8, src, isz);
+    if (q->pf_ahead &&
+        !atomic_load_explicit(&q->full_seen, memory_order_relaxed))
+        prefetch_ahead(q, i);
+    /* release: the item, to the get that sees pos + 1 */
+    atomic_store_explicit(seqp(s), pos + 1, memory_order_release);
+}
+
 /* The owner's put: no other thread claims positions, so the claim is a
  * plain store (no locked instruction). 0, CT_EFULL, CT_ESHUTDOWN, or
  * CT__QAGAIN: revoked meanwhile. */
@@ -115,12 +128,7 @@ static CT_ALWAYS_INLINE int put_owned(ct_queue *q, const void *src, size_t isz,
         r = CT_EFULL;
         if (CT_LIKELY(seq == pos)) {
             atomic_store_explicit(&q->enq, pos + 1, memory_order_relaxed);
-            copy(s + 8, src, isz);
-            if (q->pf_ahead &&
-                !atomic_load_explicit(&q->full_seen, memory_order_relaxed))
-                prefetch_ahead(q, i);
-            /* release: the item, to the get that sees pos + 1 */
-            atomic_store_explicit(seqp(s), pos + 1, memory_order_release);
+            fill_slot(q, s, i, pos, src, isz);
             r = 0;
         }
     }
@@ -156,12 +164,7 @@ static CT_ALWAYS_INLINE int put_shared(ct_queue *q, const void *src,
             if (atomic_compare_exchange_weak_explicit(&q->enq, &pos, pos + 1,
                                                       memory_order_seq_cst,
                                                       memory_order_relaxed)) {
-                copy(s + 8, src, isz);
-                if (q->pf_ahead &&
-                    !atomic_load_explicit(&q->full_seen, memory_order_relaxed))
-                    prefetch_ahead(q, i);
-                /* release: the item, to the get that sees pos + 1 */
-                atomic_store_explicit(seqp(s), pos + 1, memory_order_release);
+                fill_slot(q, s, i, pos, src, isz);
                 return 0;
             }
             backoff(&spins);
