@@ -315,19 +315,25 @@ static void note_cpu(_Atomic int *w, int cpu) {
         atomic_store_explicit(w, cpu, memory_order_relaxed);
 }
 
-/* With several threads on the other side, its last one seen may share
- * this CPU while another runs elsewhere: so "here" also needs the other
- * side's position (`pos`: deq for a putter, enq for a getter) to stand
- * still for 2 x RELAX pauses (~0.3-0.5 us, dozens of operations of a
- * running peer). At 2/2 the getters had been yielding to a putter on
- * their CPU while the other putter filled the ring from the other CPU:
- * both CPUs then ran putters, then both getters, a ring at a time (~500
- * yields per million items). With the look (15 interleaved rounds of 5
- * reps, medians): 2/2 9.0 -> 8.1 ns per item, 4/4 8.6 -> 8.0, 8/8 8.3
- * -> 8.0, 1/1 level; pinned to one CPU level. */
-static bool peer_here(_Atomic int *peer, _Atomic uint64_t *pos, int cpu) {
-    if (cpu < 0 || atomic_load_explicit(peer, memory_order_relaxed) != cpu)
-        return false;
+static bool peer_here(_Atomic int *peer, int cpu) {
+    return cpu >= 0 && atomic_load_explicit(peer, memory_order_relaxed) == cpu;
+}
+
+/* With several putters, the last one seen may share the getter's CPU
+ * while another runs elsewhere. So a getter's "here" also needs enq to
+ * stand still for 2 x RELAX pauses (~0.3-0.5 us, dozens of puts of a
+ * running putter); while it moves, the getter polls as usual. At 2/2 the
+ * getters had been yielding to a putter on their CPU while the other
+ * putter was filling the ring from the other CPU: both CPUs then ran
+ * putters, then both getters, a ring at a time (~500 yields per million
+ * items). Medians of interleaved rounds of 5 reps, before -> after, in
+ * two sets (14 and 16 rounds): 2/2 9.7 -> 8.2 and 11.8 -> 11.3 ns per
+ * item (the second in the VM's slow state), 4/4 9.5 -> 8.4 and 11.3 ->
+ * 10.2, 8/8 10.1 -> 8.1 and 11.9 -> 11.1; 1/1 level; pinned to one CPU
+ * level. Not on the putters' side: with the same look there, 2/2-8/8
+ * were level or slower in the same sets (likely: a putter that spins
+ * while a getter waits for its CPU takes that CPU from the consumers). */
+static bool stalled(_Atomic uint64_t *pos) {
     uint64_t p = atomic_load_explicit(pos, memory_order_relaxed);
     for (int k = 0; k < 2 * RELAX; k++)
         ct__relax();
@@ -479,9 +485,9 @@ static CT_COLD int put_slow(ct_queue *q, const void *src, double timeout) {
         note_cpu(&q->put_cpu, cpu);
         bool several = several_putters(q);
         /* the getter is on this CPU: yields only (peer_here) */
-        int until = peer_here(&q->get_cpu, &q->deq, cpu) ? 0
-                    : several                            ? TRY_SPIN
-                                                         : LONE_SPIN;
+        int until = peer_here(&q->get_cpu, cpu) ? 0
+                    : several                   ? TRY_SPIN
+                                                : LONE_SPIN;
         int spins =
             front && atomic_load_explicit(&q->n_putwait, memory_order_relaxed)
                 ? 0
@@ -669,7 +675,7 @@ static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
         /* the putter is on this CPU: one look, no polls, then a yield
          * (peer_here); a woken getter must look before it yields: the
          * putter that woke it may wait on this CPU for the get */
-        bool here = peer_here(&q->put_cpu, &q->enq, cpu);
+        bool here = peer_here(&q->put_cpu, cpu) && stalled(&q->enq);
         bool run = spin && !here && get_should_wait_run(q);
         int polls = here || run ? 1 : TRY_SPIN; /* here: one look */
         r = CT_EEMPTY;
