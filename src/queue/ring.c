@@ -322,20 +322,21 @@ static bool peer_here(_Atomic int *peer, int cpu) {
 /* With several putters, the last one seen may share the getter's CPU
  * while another runs elsewhere. So a getter's "here" also needs enq to
  * stand still for 2 x RELAX pauses (~0.3-0.5 us, dozens of puts of a
- * running putter); while it moves, the getter polls as usual. Not for a
- * woken getter, whose item is most likely there already: the wait came
- * before its first look, and the idle hand-off's p50 went from 2.7 to
- * 2.9 us (test program, 4 rounds of 3 x 4,000 hand-offs each). At 2/2 the
+ * running putter); while it moves, the getter polls as usual. At 2/2 the
  * getters had been yielding to a putter on their CPU while the other
  * putter was filling the ring from the other CPU: both CPUs then ran
  * putters, then both getters, a ring at a time (~500 yields per million
- * items). Medians of interleaved rounds of 5 reps, before -> after, in
- * two sets (14 and 16 rounds): 2/2 9.7 -> 8.2 and 11.8 -> 11.3 ns per
- * item (the second in the VM's slow state), 4/4 9.5 -> 8.4 and 11.3 ->
- * 10.2, 8/8 10.1 -> 8.1 and 11.9 -> 11.1; 1/1 level; pinned to one CPU
- * level. Not on the putters' side: with the same look there, 2/2-8/8
- * were level or slower in the same sets (likely: a putter that spins
- * while a getter waits for its CPU takes that CPU from the consumers). */
+ * items). Medians of interleaved rounds of 5 reps at 2/2 / 4/4 / 8/8,
+ * before -> after: 9.7 / 9.5 / 10.1 -> 8.2 / 8.4 / 8.1 ns per item (14
+ * rounds), 11.8 / 11.3 / 11.9 -> 11.3 / 10.2 / 11.1 (16 rounds, the VM's
+ * slow state), but level in a later set (30 rounds: 8.1 / 8.3 / 8.2 ->
+ * 7.8 / 8.4 / 8.4); 1/1 and threads pinned to one CPU level. Not on the
+ * putters' side: with the same look there, 2/2-8/8 were level or slower
+ * in the same sets (likely: a putter that spins while a getter waits
+ * for its CPU takes that CPU from the consumers). Not for a woken
+ * getter, whose item is most likely there already: the look came before
+ * its first try, and the idle hand-off's p50 went from 2.7 to 2.9 us
+ * (test program, 12 sets of 4,000 hand-offs). */
 static bool stalled(_Atomic uint64_t *pos) {
     uint64_t p = atomic_load_explicit(pos, memory_order_relaxed);
     for (int k = 0; k < 2 * RELAX; k++)
