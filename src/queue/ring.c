@@ -676,9 +676,10 @@ static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
         note_cpu(&q->get_cpu, cpu);
         bool spin = !front ||
                     !atomic_load_explicit(&q->n_getwait, memory_order_relaxed);
-        /* the putter is on this CPU: one look, no polls, then a yield
-         * (peer_here); a woken getter must look before it yields: the
-         * putter that woke it may wait on this CPU for the get */
+        /* the putter is on this CPU and no other putter is running
+         * (peer_here, stalled): one look, no polls, then a yield; a woken
+         * getter must look before it yields: the putter that woke it may
+         * wait on this CPU for the get */
         bool here = peer_here(&q->put_cpu, cpu) && (woken || stalled(&q->enq));
         bool run = spin && !here && get_should_wait_run(q);
         int polls = here || run ? 1 : TRY_SPIN; /* here: one look */
