@@ -276,8 +276,8 @@ static CT_ALWAYS_INLINE int get_quick(ct_queue *q, void *dst, size_t isz) {
     return get_shared(q, dst, isz);
 }
 
-/* Out of line, in ring.c: settle the side (ct__ring_settle), then the
- * put or get. */
+/* Out of line, in ring.c: settle the side (ring.c's settle(): become
+ * its owner or end the ownership), then the put or get. */
 CT_HIDDEN CT_COLD int ct__ring_put_settle(ct_queue *q, const void *src);
 CT_HIDDEN CT_COLD int ct__ring_get_settle(ct_queue *q, void *dst);
 
