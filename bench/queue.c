@@ -3,7 +3,13 @@
  *   mpmc      P producers and C consumers (P/C = 1/1, 2/2, 4/4, 8/8; the T
  *             column is P + C) move N items through one queue bounded to
  *             1,024 slots; the figure is wall time / N. Every item is
- *             checked to arrive exactly once (sum of the values).
+ *             checked to arrive exactly once (sum of the values). N is
+ *             1 million for the warm-up; if the warm-up took less than
+ *             100 ms, the measured repetitions move as many more items as
+ *             make them last ~100 ms (bench/py/queues.py does the same),
+ *             so that every variant is timed over a comparable stretch
+ *             rather than a fast one over a few ms, where how the kernel
+ *             first places the threads decides the figure.
  *   mpmc slow consumer
  *             the same at P/C = 1/1 and 2/2, with each consumer doing about
  *             5 ns of work per item: enough that the ring stays full
@@ -222,10 +228,26 @@ static void mpmc_worker(void *ctx, int me) {
 typedef struct mpmc_arg {
     const qops *ops;
     int pc;
-    long n;
+    long n; /* items per repetition; a multiple of 8 */
     int work;
     int cpu;
+    bool sized; /* n is final (set after the warm-up) */
 } mpmc_arg;
+
+/* The shortest measured repetition of an mpmc case, in ns. */
+static int64_t min_rep_ns(void) {
+    return bench_size(100000000, 20000000, 0);
+}
+
+/* After the warm-up (the first repetition, `ns` long): n for the
+ * measured ones, enough items for min_rep_ns() at the warm-up's pace. */
+static void size_reps(mpmc_arg *a, int64_t ns) {
+    a->sized = true;
+    if (ns <= 0 || ns >= min_rep_ns())
+        return;
+    double scale = (double)min_rep_ns() / (double)ns;
+    a->n = ((long)((double)a->n * scale) + 7) / 8 * 8;
+}
 
 static int mpmc_rep(void *arg, bench_out *out) {
     mpmc_arg *a = arg;
@@ -244,6 +266,8 @@ static int mpmc_rep(void *arg, bench_out *out) {
     if (ns < 0 || atomic_load(&m.sum) != n * (n + 1) / 2)
         return -1;
     out->value[0] = (double)ns / (double)a->n;
+    if (!a->sized)
+        size_reps(a, ns);
     return 0;
 }
 
@@ -335,20 +359,21 @@ int main(int argc, char **argv) {
         char param[32];
         snprintf(param, sizeof param, "mpmc");
         for (int v = 0; v < nv; v++) {
-            mpmc_arg a = {&variants[v], pcs[i], n, 0, -1};
+            mpmc_arg a = {&variants[v], pcs[i], n, 0, -1, false};
             bench_run(variants[v].name, param, 2 * pcs[i], "ns/item", mpmc_rep,
                       &a);
         }
     }
     for (int pc = 1; pc <= 2; pc++)
         for (int v = 0; v < nv; v++) {
-            mpmc_arg a = {&variants[v], pc, n / 2, SLOW_CONSUMER_WORK, -1};
+            mpmc_arg a = {&variants[v],       pc, n / 2,
+                          SLOW_CONSUMER_WORK, -1, false};
             bench_run(variants[v].name, "mpmc slow consumer", 2 * pc, "ns/item",
                       mpmc_rep, &a);
         }
     for (int pc = 1; pc <= 4; pc *= 4)
         for (int v = 0; v < nv; v++) {
-            mpmc_arg a = {&variants[v], pc, n / 4, 0, first_cpu()};
+            mpmc_arg a = {&variants[v], pc, n / 4, 0, first_cpu(), false};
             bench_run(variants[v].name, "mpmc one CPU", 2 * pc, "ns/item",
                       mpmc_rep, &a);
         }
