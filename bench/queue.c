@@ -359,21 +359,25 @@ int main(int argc, char **argv) {
         char param[32];
         snprintf(param, sizeof param, "mpmc");
         for (int v = 0; v < nv; v++) {
-            mpmc_arg a = {&variants[v], pcs[i], n, 0, -1, false};
+            mpmc_arg a = {.ops = &variants[v], .pc = pcs[i], .n = n, .cpu = -1};
             bench_run(variants[v].name, param, 2 * pcs[i], "ns/item", mpmc_rep,
                       &a);
         }
     }
     for (int pc = 1; pc <= 2; pc++)
         for (int v = 0; v < nv; v++) {
-            mpmc_arg a = {&variants[v],       pc, n / 2,
-                          SLOW_CONSUMER_WORK, -1, false};
+            mpmc_arg a = {.ops = &variants[v],
+                          .pc = pc,
+                          .n = n / 2,
+                          .work = SLOW_CONSUMER_WORK,
+                          .cpu = -1};
             bench_run(variants[v].name, "mpmc slow consumer", 2 * pc, "ns/item",
                       mpmc_rep, &a);
         }
     for (int pc = 1; pc <= 4; pc *= 4)
         for (int v = 0; v < nv; v++) {
-            mpmc_arg a = {&variants[v], pc, n / 4, 0, first_cpu(), false};
+            mpmc_arg a = {
+                .ops = &variants[v], .pc = pc, .n = n / 4, .cpu = first_cpu()};
             bench_run(variants[v].name, "mpmc one CPU", 2 * pc, "ns/item",
                       mpmc_rep, &a);
         }
