@@ -6,8 +6,8 @@ import time
 import benchlib as B
 
 CAPACITY = 1024
-# The shortest measured mpmc repetition (bench/queue.c's min_rep_ns).
-MIN_REP_NS = {"full": 100e6, "quick": 20e6, "smoke": 0}
+SIZING_RUNS = 4  # as bench/queue.c
+MAX_ITEMS = 64_000_000
 
 
 def mpmc(n, pc):
@@ -66,18 +66,22 @@ def main():
     p.add_argument("--n", type=int, default=50000)
     p.add_argument("--n-latency", type=int, default=5000)
     p.add_argument("--n-idle", type=int, default=1000)
+    # bench/queue.c passes its min_rep_ns(); 0: no sizing
+    p.add_argument("--min-rep-ns", type=int, default=0)
     a = p.parse_args()
     tag = B.python_tag()
     n0 = max(a.n // 8 * 8, 8)
-    min_ns = MIN_REP_NS["smoke" if a.smoke else "quick" if a.quick else
-                        "full"]
     for pc in (1, 2, 4, 8):
-        # As bench/queue.c: the warm-up moves n0 items; if it took less
-        # than min_ns, the measured repetitions move enough for min_ns.
+        # The warm-up sizes n as bench/queue.c's mpmc_rep does: while a
+        # run is shorter than --min-rep-ns, n grows to what its pace
+        # needs and the run is repeated.
         n = n0
-        warm = mpmc(n, pc) * n
-        if 0 < warm < min_ns:
-            n = (int(n * min_ns / warm) + 7) // 8 * 8
+        ns = mpmc(n, pc) * n
+        for _ in range(1, SIZING_RUNS):
+            if not 0 < ns < a.min_rep_ns or n >= MAX_ITEMS:
+                break
+            n = min((int(n * a.min_rep_ns / ns) + 7) // 8 * 8, MAX_ITEMS)
+            ns = mpmc(n, pc) * n
         vals = [mpmc(n, pc) for _ in range(a.reps)]
         B.row("python queue.Queue", "mpmc", 2 * pc, "ns/item", vals, tag)
     for param, k, gap in (("latency busy", a.n_latency, 0),
