@@ -14,7 +14,7 @@
  *             timed over a few ms, where how the kernel first places the
  *             threads on the CPUs decides the figure (a 1/1 row of ~8 ms
  *             repetitions ran 4.8-13.3 ns). bench/py/queues.py sizes the
- *             CPython rows the same way, with the minimum passed on.
+ *             CPython rows the same way, with these limits passed on.
  *   mpmc slow consumer
  *             the same at P/C = 1/1 and 2/2, with each consumer doing about
  *             5 ns of work per item: enough that the ring stays full
@@ -422,10 +422,12 @@ int main(int argc, char **argv) {
 #ifndef BENCH_HAVE_MOODY
     bench_skip("moodycamel", "", 0, BENCH_MOODY_SKIP);
 #endif
-    char args[128];
+    char args[192];
     snprintf(args, sizeof args,
-             "--n %ld --n-latency %ld --n-idle %ld --min-rep-ns %lld", n / 20,
-             nl / 4, nl_idle / 4, (long long)min_rep_ns());
+             "--n %ld --n-latency %ld --n-idle %ld --min-rep-ns %lld "
+             "--sizing-runs %d --max-items %ld",
+             n / 20, nl / 4, nl_idle / 4, (long long)min_rep_ns(), SIZING_RUNS,
+             MAX_ITEMS);
     bench_python("queues.py", args, "python queue.Queue");
     return bench_finish();
 }

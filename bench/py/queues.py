@@ -6,8 +6,6 @@ import time
 import benchlib as B
 
 CAPACITY = 1024
-SIZING_RUNS = 4  # as bench/queue.c
-MAX_ITEMS = 64_000_000
 
 
 def mpmc(n, pc):
@@ -66,8 +64,11 @@ def main():
     p.add_argument("--n", type=int, default=50000)
     p.add_argument("--n-latency", type=int, default=5000)
     p.add_argument("--n-idle", type=int, default=1000)
-    # bench/queue.c passes its min_rep_ns(); 0: no sizing
+    # the sizing limits of bench/queue.c's mpmc_rep, passed on by it;
+    # --min-rep-ns 0: no sizing
     p.add_argument("--min-rep-ns", type=int, default=0)
+    p.add_argument("--sizing-runs", type=int, default=1)
+    p.add_argument("--max-items", type=int, default=0)
     a = p.parse_args()
     tag = B.python_tag()
     n0 = max(a.n // 8 * 8, 8)
@@ -77,10 +78,10 @@ def main():
         # needs and the run is repeated.
         n = n0
         ns = mpmc(n, pc) * n
-        for _ in range(1, SIZING_RUNS):
-            if not 0 < ns < a.min_rep_ns or n >= MAX_ITEMS:
+        for _ in range(1, a.sizing_runs):
+            if not 0 < ns < a.min_rep_ns or n >= a.max_items:
                 break
-            n = min((int(n * a.min_rep_ns / ns) + 7) // 8 * 8, MAX_ITEMS)
+            n = min((int(n * a.min_rep_ns / ns) + 7) // 8 * 8, a.max_items)
             ns = mpmc(n, pc) * n
         vals = [mpmc(n, pc) for _ in range(a.reps)]
         B.row("python queue.Queue", "mpmc", 2 * pc, "ns/item", vals, tag)
