@@ -146,7 +146,26 @@ enum { LOOK_YIELDS = 64 };
  * next, and taking it from them made a ring kept full by a slow consumer
  * 15-50% slower (1/1 and 2/2, bench_queue's "slow consumer" case); with
  * the flag it is level with no prefetch, and the figures above held (25
- * more rounds). Not measured: other
+ * more rounds).
+ *
+ * Prefetching for a get, the mirror: while the ring runs full, the line
+ * PF_BYTES ahead of a get holds items the putters wrote a ring earlier
+ * and are done with; the get will read it and then write its seqs
+ * (free_slot), so it asks for it in writable state, by the same rule
+ * (ring.h's prefetch_ahead). Otherwise each line came shared from the
+ * putter's core and had to be fetched again to be written. Measured
+ * with the vCPU-to-vCPU probe of ring.h's claim_get labelling each
+ * round, the two behaviours alternated in one process (a test program
+ * calling the queue through a function pointer, as bench_queue does;
+ * 1/1 / 2/2 / 4/4 / 8/8, ns per item): vCPUs far apart (round trip
+ * 350-440 ns), 12.5 / 22.2 / 22.3 / 23.4 -> 5.3 / 9.5 / 10.4 / 10.7
+ * (4-12 rounds each, faster in every one); close, 4.7 / 9.4 / 10.0 /
+ * 9.0 -> 3.8 / 9.5 / 11.0 / 9.5 (24-32 rounds; the 2/2-8/8 rows of
+ * that period swung 7-12 ns from round to round in both), and in a
+ * second set 8.3 / 8.8 / 9.0 -> 8.4 / 9.9 / 8.8 at 2/2-8/8 (18-24).
+ * Distances of 64 and 768 bytes did worse while far apart (64: 14.6-16.1
+ * ns at 2/2-8/8, 768: 15.3 at 8/8, against 8.9-10.2 with 192), 384 the
+ * same as 192. Not measured: other
  * item sizes; any CPU but this EPYC (so x86 only, see core). */
 enum { PF_BYTES = 192 };
 

@@ -36,12 +36,19 @@ static inline bool first_in_line(const ct_queue *q, const unsigned char *p) {
     return (uintptr_t)p % CT__LINE < q->stride;
 }
 
-/* See ring.c: a put prefetches the line pf_ahead slots further on. */
+/* See ring.c: a put prefetches the line pf_ahead slots further on while
+ * the ring does not run full, a get while it does. */
 static inline void prefetch_ahead(const ct_queue *q, uint64_t i) {
     const unsigned char *p =
         q->slots + ct__ring_prefetch_target(q, i) * q->stride;
     if (first_in_line(q, p))
         ct__prefetch_write(p);
+}
+
+/* Whether the ring runs full (ring.c's full_seen): which side prefetches
+ * the line ahead. Relaxed: a hint. */
+static inline bool runs_full(const ct_queue *q) {
+    return atomic_load_explicit(&q->full_seen, memory_order_relaxed);
 }
 
 static inline _Atomic uint64_t *seqp(unsigned char *s) {
@@ -111,8 +118,7 @@ static CT_ALWAYS_INLINE void fill_slot(ct_queue *q, unsigned char *s,
                                        uint64_t i, uint64_t pos,
                                        const void *src, size_t isz) {
     copy(s + 8, src, isz);
-    if (q->pf_ahead &&
-        !atomic_load_explicit(&q->full_seen, memory_order_relaxed))
+    if (q->pf_ahead && !runs_full(q))
         prefetch_ahead(q, i);
     /* release: the item, to the get that sees pos + 1 */
     atomic_store_explicit(seqp(s), pos + 1, memory_order_release);
@@ -193,22 +199,28 @@ static CT_ALWAYS_INLINE bool claim_get(ct_queue *q, unsigned char **sp,
     /* relaxed: a stale position only makes the CAS fail and retry */
     uint64_t pos = atomic_load_explicit(&q->deq, memory_order_relaxed);
     for (;;) {
-        unsigned char *s = slot(q, pos);
+        uint64_t i = slot_index(q, pos);
+        unsigned char *s = q->slots + i * q->stride;
         /* The get reads this line (from the putter's core) and then
          * writes the slot's seq in free_slot: read shared, it must be
          * fetched again exclusive before that store completes, and the
-         * next claim's locked instruction waits for it. Asked for in
-         * writable state at the line's first slot (first_in_line, as the
-         * putters' prefetch), it crosses once.
-         * Test program, 2/2 / 4/4 / 8/8, builds alternated, each rep
-         * labelled by a vCPU-to-vCPU ping-pong: with the vCPUs far apart
-         * (round trip ~400-480 ns) 12.5 / 11.9 / 12.8 -> 12.1 / 11.6 /
-         * 11.9 ns per item (21-24 reps each); close (75-160 ns) 8.3 /
-         * 8.7 / 8.6 -> 8.3 / 8.6 / 8.7 (6-9), then 7.23 / 7.67 / 7.51 ->
-         * 7.27 / 7.38 / 7.34 (36). Not in get_owned: 1/1 went from
-         * 4.9-5.1 to 5.5-6.2 ns with it there. */
-        if (q->pf_ahead && first_in_line(q, s))
-            ct__prefetch_write(s);
+         * next claim's locked instruction waits for it. While the ring
+         * runs full, the line ahead is asked for in writable state
+         * (ring.c's PF_BYTES); otherwise this line, at its first slot
+         * (first_in_line, as the putters' prefetch), so that it crosses
+         * once. That second one: test program, 2/2 / 4/4 / 8/8, builds
+         * alternated, each rep labelled by a vCPU-to-vCPU ping-pong:
+         * with the vCPUs far apart (round trip ~400-480 ns) 12.5 / 11.9
+         * / 12.8 -> 12.1 / 11.6 / 11.9 ns per item (21-24 reps each);
+         * close (75-160 ns) 8.3 / 8.7 / 8.6 -> 8.3 / 8.6 / 8.7 (6-9),
+         * then 7.23 / 7.67 / 7.51 -> 7.27 / 7.38 / 7.34 (36). Not in
+         * get_owned: 1/1 went from 4.9-5.1 to 5.5-6.2 ns with it there. */
+        if (q->pf_ahead) {
+            if (runs_full(q))
+                prefetch_ahead(q, i);
+            else if (first_in_line(q, s))
+                ct__prefetch_write(s);
+        }
         /* acquire: the item published by the put of pos */
         uint64_t seq = atomic_load_explicit(seqp(s), memory_order_acquire);
         int64_t dif = (int64_t)(seq - (pos + 1));
@@ -244,7 +256,10 @@ static CT_ALWAYS_INLINE int get_owned(ct_queue *q, void *dst, size_t isz,
     if (CT_UNLIKELY(!owned_enter(&q->get_owner, &q->get_busy, me)))
         return CT__QAGAIN;
     uint64_t pos = atomic_load_explicit(&q->deq, memory_order_relaxed);
-    unsigned char *s = slot(q, pos);
+    uint64_t i = slot_index(q, pos);
+    unsigned char *s = q->slots + i * q->stride;
+    if (q->pf_ahead && runs_full(q)) /* ring.c's PF_BYTES */
+        prefetch_ahead(q, i);
     /* acquire: the item published by the put of pos */
     uint64_t seq = atomic_load_explicit(seqp(s), memory_order_acquire);
     int r = CT_EEMPTY;
