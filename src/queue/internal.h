@@ -107,13 +107,11 @@ struct ct_queue {
     _Atomic uint32_t s_active[2];       /* producers inside, by parity */
     _Atomic uint32_t s_ev;              /* getters park here */
     /* Ring getters: should one yield before parking, or wait for a run
-     * of items before polling? Putters: wait for a run of room? (ring.c) */
+     * of items before polling? (ring.c) */
     _Alignas(CT__LINE) _Atomic int32_t get_yield_score;
     _Atomic uint32_t get_yield_probe;
     _Atomic int32_t get_run_score;
     _Atomic uint32_t get_run_probe;
-    _Atomic int32_t put_run_score;
-    _Atomic uint32_t put_run_probe;
     _Atomic int32_t here_yield_score; /* the same, to a putter on the
                                          getter's CPU */
     _Atomic uint32_t here_yield_probe;

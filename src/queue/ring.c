@@ -17,7 +17,7 @@
  *
  * Parking (wait.c): a getter that finds the ring empty polls a little (or,
  * while puts stream in, waits once for a run of items to collect:
- * should_wait_run), may yield once, then links a node on q->getters and
+ * get_should_wait_run), may yield once, then links a node on q->getters and
  * increments n_getwait, and only then takes a last look before sleeping. A
  * put claims its position (the enq CAS), publishes its slot, then reads
  * n_getwait and wakes the first getter only if it is not 0 (and no woken
@@ -112,11 +112,9 @@ enum { TRY_SPIN = 8, RELAX = 4, PUT_YIELDS = 2 };
 enum { LONE_SPIN = 64 };
 /* A getter that finds the ring empty while puts stream in waits once for
  * RUN_WAIT pauses (the same spin budget as TRY_SPIN polls) for a run of
- * items to collect, instead of polling; see should_wait_run. A run
+ * items to collect, instead of polling; see get_should_wait_run. A run
  * of RUN_MIN items or more behind the one it takes counts as streaming.
- * A putter that finds it full waits the same way for RUN_MIN free slots.
- * RUN_PROBE: how often a thread of a side that has unlearned it tries
- * once more. */
+ * RUN_PROBE: how often a getter that has unlearned it tries once more. */
 enum { RUN_WAIT = TRY_SPIN * RELAX, RUN_MIN = 16, RUN_PROBE = 256 };
 enum { SCORE_MAX = 16, YIELD_PROBE = 256, YIELD_SLOW_NS = 50000 };
 /* A registered waiter that saw a claim waits for its publish with yields,
@@ -487,74 +485,6 @@ static int put_last_try(ct_queue *q, const void *src) {
     return r == CT_EFULL ? full_or_shut(q) : r;
 }
 
-/* A learned yes/no (a per-queue score, relaxed: a heuristic). While the
- * score is above 0 the answer is yes; at 0 it is no, but yes once every
- * `every` asks, so that a change in the workload is noticed. */
-static bool learned(_Atomic int32_t *score, _Atomic uint32_t *probe,
-                    uint32_t every) {
-    if (atomic_load_explicit(score, memory_order_relaxed) > 0)
-        return true;
-    return atomic_fetch_add_explicit(probe, 1, memory_order_relaxed) % every ==
-           0;
-}
-
-/* Outcome of a yes: +1 paid off, -1 did not (-2 on the score, floored
- * at 0: unlearned twice as fast as learned), 0 no verdict. */
-static void learn(_Atomic int32_t *score, int outcome) {
-    int32_t v = atomic_load_explicit(score, memory_order_relaxed);
-    if (outcome < 0)
-        v = v > 2 ? v - 2 : 0;
-    else if (outcome > 0 && v < SCORE_MAX)
-        v++;
-    atomic_store_explicit(score, v, memory_order_relaxed);
-}
-
-/* Should a getter facing an empty ring wait for a run of items instead
- * of polling? While puts stream in at about the pace the getters take
- * them, a getter that polls takes each item as soon as it is published,
- * from the cache line the putter is still filling: the line then moves
- * between the two cores for every item. A getter that waits a moment
- * once lets a run of items collect; it then reads whole lines that the
- * putters are done with, and the putters write lines no getter reads.
- * Measured (1,024 slots, 2 vCPUs, 10 interleaved rounds): 1/1 10.8 ->
- * 8.3 ns per item, 2/2 9.8 -> 8.8. But the wait (~1-2 us) would add to
- * the latency of every item handed over alone, so it is learned too: a
- * wait after which RUN_MIN more items were there pays off, one after
- * which there were fewer does not (a hand-off: one item at a time). At
- * 0 getters poll, and try a wait only once in RUN_PROBE rounds of their
- * slow paths, which leaves the p99 of one-item hand-offs as it was.
- *
- * The same for a putter facing a full ring, with room for items: while
- * the getters take items at about the pace puts come, a putter that
- * polls the slot at enq reads the line the getter is freeing, so that
- * line crosses for every slot the getter frees and every item put into
- * it. Waiting once for RUN_MIN free slots lets the getter finish with
- * its lines first; the ring still holds cap - RUN_MIN items for it, so
- * it is not kept waiting. Learned as the getters' wait: RUN_MIN free
- * slots after the wait pay off. Measured (1,024 slots, 2 vCPUs, a test
- * program with a start gate as bench_queue's, the two behaviours
- * alternated in one process, 30 rounds, vCPUs close): 1/1 / 2/2 / 4/4 /
- * 8/8 4.75 / 7.76 / 7.86 / 7.82 -> 3.99 / 7.00 / 7.28 / 7.21 ns per item,
- * faster in 27-28 rounds of 30 at each; with a slow consumer (bench_queue's
- * 20-iteration loop per item), 2/2 12.7-14.6 -> 9.4-10.9 (12 rounds). */
-static bool should_wait_run(ct_queue *q, bool get) {
-    if (q->cap < 2 * RUN_MIN)
-        return false; /* a run of RUN_MIN could not collect */
-    return get ? learned(&q->get_run_score, &q->get_run_probe, RUN_PROBE)
-               : learned(&q->put_run_score, &q->put_run_probe, RUN_PROBE);
-}
-
-/* The wait for a run of items (get) or of room (put): one pause of
- * RUN_WAIT, one try; learned as above. */
-static int after_run_wait(ct_queue *q, bool get, void *buf) {
-    pauses(RUN_WAIT);
-    int r = get ? ct__ring_try_get(q, buf) : ct__ring_try_put(q, buf);
-    long n = ct__ring_size(q);
-    bool paid = r == 0 && (get ? n >= RUN_MIN : n <= (long)q->cap - RUN_MIN);
-    learn(get ? &q->get_run_score : &q->put_run_score, paid ? 1 : -1);
-    return r;
-}
-
 static CT_COLD int put_slow(ct_queue *q, const void *src, double timeout) {
     if (!atomic_load_explicit(&q->full_seen, memory_order_relaxed))
         atomic_store_explicit(&q->full_seen, true, memory_order_relaxed);
@@ -591,11 +521,6 @@ static CT_COLD int put_slow(ct_queue *q, const void *src, double timeout) {
                 ? 0
             : until ? until + (several ? PUT_YIELDS : 0)
                     : 1 + PUT_YIELDS; /* a look, then the yields */
-        /* one wait for a run of room first, while that pays off (not for
-         * a woken putter: the getter that woke it made room) */
-        if (until && !front && should_wait_run(q, false) &&
-            (r = after_run_wait(q, false, (void *)src)) != CT_EFULL)
-            goto out;
         for (int i = 0; i < spins; i++) {
             /* past the deadline: no more yields (each may last a time
              * slice) nor long spins */
@@ -668,6 +593,28 @@ static int get_shut(ct_queue *q, void *dst) {
     }
 }
 
+/* A learned yes/no (a per-queue score, relaxed: a heuristic). While the
+ * score is above 0 the answer is yes; at 0 it is no, but yes once every
+ * `every` asks, so that a change in the workload is noticed. */
+static bool learned(_Atomic int32_t *score, _Atomic uint32_t *probe,
+                    uint32_t every) {
+    if (atomic_load_explicit(score, memory_order_relaxed) > 0)
+        return true;
+    return atomic_fetch_add_explicit(probe, 1, memory_order_relaxed) % every ==
+           0;
+}
+
+/* Outcome of a yes: +1 paid off, -1 did not (-2 on the score, floored
+ * at 0: unlearned twice as fast as learned), 0 no verdict. */
+static void learn(_Atomic int32_t *score, int outcome) {
+    int32_t v = atomic_load_explicit(score, memory_order_relaxed);
+    if (outcome < 0)
+        v = v > 2 ? v - 2 : 0;
+    else if (outcome > 0 && v < SCORE_MAX)
+        v++;
+    atomic_store_explicit(score, v, memory_order_relaxed);
+}
+
 /* Should a getter facing an empty ring yield once before parking? On a
  * core oversubscribed by the queue's own threads, yes: the yield runs
  * the producer at once, far cheaper than a sleep, a wake-up call and the
@@ -695,6 +642,34 @@ static bool get_should_yield(ct_queue *q) {
  * during which none did does not. */
 static bool get_should_yield_here(ct_queue *q) {
     return learned(&q->here_yield_score, &q->here_yield_probe, YIELD_PROBE);
+}
+
+/* Should a getter facing an empty ring wait for a run of items instead
+ * of polling? While puts stream in at about the pace the getters take
+ * them, a getter that polls takes each item as soon as it is published,
+ * from the cache line the putter is still filling: the line then moves
+ * between the two cores for every item. A getter that waits a moment
+ * once lets a run of items collect; it then reads whole lines that the
+ * putters are done with, and the putters write lines no getter reads.
+ * Measured (1,024 slots, 2 vCPUs, 10 interleaved rounds): 1/1 10.8 ->
+ * 8.3 ns per item, 2/2 9.8 -> 8.8. But the wait (~1-2 us) would add to
+ * the latency of every item handed over alone, so it is learned too: a
+ * wait after which RUN_MIN more items were there pays off, one after
+ * which there were fewer does not (a hand-off: one item at a time). At
+ * 0 getters poll, and try a wait only once in RUN_PROBE rounds of their
+ * slow paths, which leaves the p99 of one-item hand-offs as it was. */
+static bool get_should_wait_run(ct_queue *q) {
+    if (q->cap < 2 * RUN_MIN)
+        return false; /* a run of RUN_MIN could not collect */
+    return learned(&q->get_run_score, &q->get_run_probe, RUN_PROBE);
+}
+
+/* The getter's wait for a run: one pause of RUN_WAIT, one look. */
+static int get_after_run_wait(ct_queue *q, void *dst) {
+    pauses(RUN_WAIT);
+    int r = ct__ring_try_get(q, dst);
+    learn(&q->get_run_score, r == 0 && ct__ring_size(q) >= RUN_MIN ? 1 : -1);
+    return r;
 }
 
 static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
@@ -729,7 +704,7 @@ static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
          * getter must look before it yields: the putter that woke it may
          * wait on this CPU for the get */
         bool here = peer_here(&q->put_cpu, cpu) && (woken || stalled(&q->enq));
-        bool run = spin && !here && should_wait_run(q, true);
+        bool run = spin && !here && get_should_wait_run(q);
         int polls = here || run ? 1 : TRY_SPIN; /* here: one look */
         r = CT_EEMPTY;
         if (spin) {
@@ -737,7 +712,7 @@ static CT_COLD int get_slow(ct_queue *q, void *dst, double timeout) {
             atomic_fetch_add_explicit(&q->n_getspin, 1, memory_order_seq_cst);
             for (int i = 0; i < polls && r != 0; i++) {
                 if (run) {
-                    r = after_run_wait(q, true, dst);
+                    r = get_after_run_wait(q, dst);
                 } else {
                     if (!here)
                         relax(i, TRY_SPIN);
