@@ -153,18 +153,18 @@ enum { LOOK_YIELDS = 64 };
  * (ring.h's prefetch_ahead). Otherwise each line came shared from the
  * putter's core and had to be fetched again to be written. Measured
  * with the vCPU-to-vCPU probe of ring.h's claim_get labelling each
- * round, the two behaviours alternated in one process (a test program
+ * round, with and without it alternated in one process (a test program
  * calling the queue through a function pointer, as bench_queue does;
  * 1/1 / 2/2 / 4/4 / 8/8, ns per item): vCPUs far apart (round trip
- * 350-440 ns), 12.5 / 22.2 / 22.3 / 23.4 -> 5.3 / 9.5 / 10.4 / 10.7
- * (4-12 rounds each, faster in every one); close, 4.7 / 9.4 / 10.0 /
- * 9.0 -> 3.8 / 9.5 / 11.0 / 9.5 (24-32 rounds; the 2/2-8/8 rows of
- * that period swung 7-12 ns from round to round in both), and in a
- * second set 8.3 / 8.8 / 9.0 -> 8.4 / 9.9 / 8.8 at 2/2-8/8 (18-24).
- * Distances of 64 and 768 bytes did worse while far apart (64: 14.6-16.1
- * ns at 2/2-8/8, 768: 15.3 at 8/8, against 8.9-10.2 with 192), 384 the
- * same as 192. Not measured: other
- * item sizes; any CPU but this EPYC (so x86 only, see core). */
+ * 350-440 ns), 14.6 / 17.5 / 19.8 / 21.5 -> 5.6 / 9.3 / 9.3 / 9.5 (6-16
+ * rounds each); close, 4.3 / 7.4 / 7.3 / 7.7 -> 3.6 / 7.8 / 7.9 / 7.9
+ * (9-19 rounds), and 2/2 alone 7.8 -> 7.5 in a set of 48. With
+ * bench_queue's slow consumer: 1/1 6.2 -> 6.7 close, 12.6 -> 10.0 far;
+ * 2/2 14.0 -> 12.3 close, 43.8 -> 19.9 far (8-12 rounds). Distances of
+ * 64 and 768 bytes did worse while far apart (64: 14.6-16.1 ns at
+ * 2/2-8/8, 768: 15.3 at 8/8, against 8.9-10.2 with 192), 384 the same
+ * as 192. Not measured: other item sizes; any CPU but this EPYC (so x86
+ * only, see core). */
 enum { PF_BYTES = 192 };
 
 uint64_t ct__ring_prefetch_ahead(const ct_queue *q) {
