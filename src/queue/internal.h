@@ -50,8 +50,9 @@ struct ct_queue {
     unsigned char *slots; /* ring: cap slots of [seq | item], line-aligned
                              (ct__calloc_lines) */
     uint64_t cap, mask;   /* ring size; mask when it is a power of 2 */
-    uint64_t pf_ahead;    /* ring: a put prefetches this many slots ahead
-                             (0: never); see ring.c */
+    uint64_t pf_ahead;    /* ring: a put (a get while the ring runs full)
+                             prefetches this many slots ahead (0: never);
+                             see ring.c */
     /* Each group below starts a cache line of its own (the queue is
      * allocated line-aligned): the threads that write one group do not
      * take the lines of the others from their readers. */
@@ -144,10 +145,10 @@ CT_HIDDEN void ct__ring_drain(ct_queue *q);
 /* End both sides' ownership (ring.c's "One thread per side"): every claim
  * is a CAS from then on. Shutdown calls it before it sets its bit. */
 CT_HIDDEN void ct__ring_unbias(ct_queue *q);
-/* How many slots ahead a put of this ring prefetches (0: never), from
- * its stride and cap and the CPU; called once, at creation. */
+/* How many slots ahead a put (or a get) of this ring prefetches (0:
+ * never), from its stride and cap and the CPU; called once, at creation. */
 CT_HIDDEN uint64_t ct__ring_prefetch_ahead(const ct_queue *q);
-/* The slot index a put into slot index i prefetches: pf_ahead further
+/* The slot index a put (or get) at slot index i prefetches: pf_ahead further
  * on, wrapped (pf_ahead <= cap / 4). A prefetch never faults, so a wrong
  * index would go unseen: test_queue_stress checks this one. */
 static inline uint64_t ct__ring_prefetch_target(const ct_queue *q, uint64_t i) {
