@@ -169,8 +169,7 @@ ct_queue *ct_queue_new_opts(const ct_queue_options *o) {
             !(q->slots = ct__calloc_lines(bytes)))
             goto fail_slots;
         for (uint64_t i = 0; i < q->cap; i++)
-            atomic_init((_Atomic uint64_t *)(void *)(q->slots + i * q->stride),
-                        i);
+            atomic_init((_Atomic uint64_t *)(void *)slot_at(q, i), i);
     } else if (q->kind == CT_QUEUE_SIMPLE) {
         q->stride = body;
         if (ct__simple_init(q))
@@ -205,7 +204,7 @@ int ct_queue_free(ct_queue *q) {
         for (uint64_t p = atomic_load_explicit(&q->deq, memory_order_acquire);
              p < e; p++) {
             uint64_t i = p % q->cap;
-            ct__qdestroy_item(q, q->slots + i * q->stride + 8);
+            ct__qdestroy_item(q, slot_at(q, i) + 8);
         }
         ct__free_lines(q->slots);
     } else if (q->kind == CT_QUEUE_SIMPLE) {

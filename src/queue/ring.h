@@ -25,8 +25,9 @@ static inline uint64_t slot_index(const ct_queue *q, uint64_t pos) {
     return q->mask != UINT64_MAX ? (pos & q->mask) : (pos % q->cap);
 }
 
-static inline unsigned char *slot(const ct_queue *q, uint64_t pos) {
-    return q->slots + slot_index(q, pos) * q->stride;
+/* The slot at index i (of slot_index). */
+static inline unsigned char *slot_at(const ct_queue *q, uint64_t i) {
+    return q->slots + i * q->stride;
 }
 
 /* Whether the slot at `p` is the first to start in its cache line (every
@@ -39,8 +40,7 @@ static inline bool first_in_line(const ct_queue *q, const unsigned char *p) {
 /* See ring.c: a put prefetches the line pf_ahead slots further on while
  * the ring does not run full, a get while it does. */
 static inline void prefetch_ahead(const ct_queue *q, uint64_t i) {
-    const unsigned char *p =
-        q->slots + ct__ring_prefetch_target(q, i) * q->stride;
+    const unsigned char *p = slot_at(q, ct__ring_prefetch_target(q, i));
     if (first_in_line(q, p))
         ct__prefetch_write(p);
 }
@@ -135,7 +135,7 @@ static CT_ALWAYS_INLINE int put_owned(ct_queue *q, const void *src, size_t isz,
     int r = CT_ESHUTDOWN; /* unreachable: shutdown revokes first */
     if (CT_LIKELY(!(pos & CT__QSHUT))) {
         uint64_t i = slot_index(q, pos);
-        unsigned char *s = q->slots + i * q->stride;
+        unsigned char *s = slot_at(q, i);
         /* acquire: the slot's previous get is done with it */
         uint64_t seq = atomic_load_explicit(seqp(s), memory_order_acquire);
         r = CT_EFULL;
@@ -167,7 +167,7 @@ static CT_ALWAYS_INLINE int put_shared(ct_queue *q, const void *src,
         if (CT_UNLIKELY(pos & CT__QSHUT))
             return CT_ESHUTDOWN;
         uint64_t i = slot_index(q, pos);
-        unsigned char *s = q->slots + i * q->stride;
+        unsigned char *s = slot_at(q, i);
         /* acquire: the slot's previous get is done with it */
         uint64_t seq = atomic_load_explicit(seqp(s), memory_order_acquire);
         int64_t dif = (int64_t)(seq - pos);
@@ -200,7 +200,7 @@ static CT_ALWAYS_INLINE bool claim_get(ct_queue *q, unsigned char **sp,
     uint64_t pos = atomic_load_explicit(&q->deq, memory_order_relaxed);
     for (;;) {
         uint64_t i = slot_index(q, pos);
-        unsigned char *s = q->slots + i * q->stride;
+        unsigned char *s = slot_at(q, i);
         /* The get reads this line (from the putter's core) and then
          * writes the slot's seq in free_slot: read shared, it must be
          * fetched again exclusive before that store completes, and the
@@ -213,8 +213,9 @@ static CT_ALWAYS_INLINE bool claim_get(ct_queue *q, unsigned char **sp,
          * with the vCPUs far apart (round trip ~400-480 ns) 12.5 / 11.9
          * / 12.8 -> 12.1 / 11.6 / 11.9 ns per item (21-24 reps each);
          * close (75-160 ns) 8.3 / 8.7 / 8.6 -> 8.3 / 8.6 / 8.7 (6-9),
-         * then 7.23 / 7.67 / 7.51 -> 7.27 / 7.38 / 7.34 (36). Not in
-         * get_owned: 1/1 went from 4.9-5.1 to 5.5-6.2 ns with it there. */
+         * then 7.23 / 7.67 / 7.51 -> 7.27 / 7.38 / 7.34 (36). The owner's
+         * get (get_owned) has only the first: with the second there, 1/1
+         * went from 4.9-5.1 to 5.5-6.2 ns. */
         if (q->pf_ahead) {
             if (runs_full(q))
                 prefetch_ahead(q, i);
@@ -257,7 +258,7 @@ static CT_ALWAYS_INLINE int get_owned(ct_queue *q, void *dst, size_t isz,
         return CT__QAGAIN;
     uint64_t pos = atomic_load_explicit(&q->deq, memory_order_relaxed);
     uint64_t i = slot_index(q, pos);
-    unsigned char *s = q->slots + i * q->stride;
+    unsigned char *s = slot_at(q, i);
     if (q->pf_ahead && runs_full(q)) /* ring.c's PF_BYTES */
         prefetch_ahead(q, i);
     /* acquire: the item published by the put of pos */
