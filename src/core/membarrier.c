@@ -1,5 +1,6 @@
 /* src/core/membarrier.c - the asymmetric fence (see internal.h). */
 #include "internal.h"
+#include "rseq.h"
 
 #include <linux/membarrier.h>
 #include <sys/syscall.h>
@@ -30,6 +31,52 @@ void ct__heavy_barrier(void) {
      * mask on some configurations): never go on without the fence, the
      * callers' correctness rests on it; wait and try again. */
     while (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+    atomic_signal_fence(memory_order_seq_cst);
+}
+
+/* Restartable sequences (rseq.h). */
+#if CT__HAVE_RSEQ
+ptrdiff_t ct__rseq_off;
+#endif
+
+bool ct__rseq_ready(void) {
+    static _Atomic int ready = -1; /* unknown yet */
+    /* relaxed: a cached, idempotent answer (registering twice is fine) */
+    int r = atomic_load_explicit(&ready, memory_order_relaxed);
+    if (CT_UNLIKELY(r < 0)) {
+        r = 0;
+#if CT__HAVE_RSEQ
+        long cmds = membarrier(MEMBARRIER_CMD_QUERY);
+        if (__rseq_size >= 20 && cmds > 0 &&
+            (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ) &&
+            membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ) == 0) {
+            ct__rseq_off = __rseq_offset;
+            r = 1;
+        }
+#endif
+        atomic_store_explicit(&ready, r, memory_order_release);
+    }
+    return r;
+}
+
+bool ct__rseq_self_ok(void) {
+#if CT__HAVE_RSEQ
+    char *tp;
+    __asm__("movq %%fs:0, %0" : "=r"(tp));
+    const struct rseq *rs = (const struct rseq *)(tp + __rseq_offset);
+    return __rseq_size >= 20 && (int32_t)rs->cpu_id >= 0;
+#else
+    return false;
+#endif
+}
+
+void ct__rseq_fence(void) {
+    atomic_signal_fence(memory_order_seq_cst);
+    /* as ct__heavy_barrier: never go on without it */
+    while (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ) != 0) {
         struct timespec ms = {0, 1000000};
         nanosleep(&ms, NULL);
     }

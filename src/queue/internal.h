@@ -18,9 +18,13 @@
 /* Bit 63 of the ring's enqueue position: set once by shutdown, so that a
  * put's CAS fails from that instant on (the put's linearisation point). */
 #define CT__QSHUT (UINT64_C(1) << 63)
-/* put_owner/get_owner values that are not a thread (ring.c) */
+/* put_owner/get_owner values that are not a thread (ring.c's
+ * "Owners"): every thread claims with a CAS inside a restartable section
+ * (an owner may come back); the side is changing hands; every thread
+ * claims with a plain CAS, for good (no rseq, or after shutdown). */
 #define CT__QMULTI ((uintptr_t)1)
 #define CT__QREVOKING ((uintptr_t)2)
+#define CT__QSHARED ((uintptr_t)3)
 
 /* A thread waiting in put or get; lives on its stack. */
 typedef struct ct__qwaiter {
@@ -58,14 +62,15 @@ struct ct_queue {
      * take the lines of the others from their readers. */
     _Alignas(CT__LINE) _Atomic uint64_t enq; /* ring: next position to put
                                                 (+ CT__QSHUT) */
-    /* ring: the one thread that puts (0: none yet; CT__QMULTI: every
-     * putter claims with a CAS), and whether it is inside a put
-     * (ring.c's "One thread per side") */
+    /* ring: the thread that owns the putters' side (0: none yet, or
+     * CT__QMULTI, CT__QREVOKING, CT__QSHARED), the position where the
+     * side last changed hands, and the mask of the positions whose
+     * shared claimer tries to take the side (ring.c's "Owners") */
     _Atomic uintptr_t put_owner;
-    _Atomic uint32_t put_busy;
+    _Atomic uint64_t put_since, put_try;
     _Alignas(CT__LINE) _Atomic uint64_t deq; /* ring: next position to get */
     _Atomic uintptr_t get_owner;             /* the same for the getters */
-    _Atomic uint32_t get_busy;
+    _Atomic uint64_t get_since, get_try;
     /* Read on every ring operation (n_getspin: by puts while getters
      * wait), written only when threads wait (and n_getspin when a getter
      * polls an empty ring). */
@@ -142,8 +147,14 @@ CT_HIDDEN int ct__ring_try_put(ct_queue *q, const void *src);
 CT_HIDDEN int ct__ring_try_get(ct_queue *q, void *dst);
 CT_HIDDEN long ct__ring_size(const ct_queue *q);
 CT_HIDDEN void ct__ring_drain(ct_queue *q);
-/* End both sides' ownership (ring.c's "One thread per side"): every claim
- * is a CAS from then on. Shutdown calls it before it sets its bit. */
+/* The sides of a new ring: free to be owned where the process can use
+ * the fences (core/rseq.h), else SHARED (ring.c's "Owners"). */
+CT_HIDDEN void ct__ring_init_sides(ct_queue *q);
+/* ring.c's OWN_EARLY and TRY_MIN as used (tests lower them). */
+extern int ct__ring_try_min CT_HIDDEN;
+extern long ct__ring_own_early CT_HIDDEN;
+/* End both sides' ownership (ring.c's "Owners"): every claim is a plain
+ * CAS from then on. Shutdown calls it before it sets its bit. */
 CT_HIDDEN void ct__ring_unbias(ct_queue *q);
 /* How many slots ahead a put (or a get) of this ring prefetches (0:
  * never), from its stride and cap and the CPU; called once, at creation. */

@@ -157,11 +157,7 @@ ct_queue *ct_queue_new_opts(const ct_queue_options *o) {
         atomic_init(&q->here_yield_score, 8);
         atomic_init(&q->put_cpu, -1);
         atomic_init(&q->get_cpu, -1);
-        /* without the asymmetric fence, no thread may own a side */
-        if (!ct__heavy_barrier_ready()) {
-            atomic_init(&q->put_owner, CT__QMULTI);
-            atomic_init(&q->get_owner, CT__QMULTI);
-        }
+        ct__ring_init_sides(q);
         /* Whole cache lines, line-aligned: no line of the ring is shared
          * with other heap data (false sharing with an unrelated object). */
         size_t bytes;

@@ -231,55 +231,124 @@ static void wait_step(int *i) {
     }
 }
 
-/* The end of an ownership (the caller moved the owner word to
- * REVOKING): after the asymmetric fence, the owner is either seen inside
- * a claim (busy: wait for it to leave) or will see REVOKING as it enters
- * its next one (owned_enter, ring.h); then the side is shared. */
-static void revoke(_Atomic uintptr_t *owner, _Atomic uint32_t *busy) {
-    ct__heavy_barrier();
-    /* acquire: the owner's last claim and publish */
-    int i = 0;
-    while (atomic_load_explicit(busy, memory_order_acquire))
-        wait_step(&i); /* preempted inside a claim: a few instructions */
-    /* release: to the threads that see MULTI (side_fence) */
-    atomic_store_explicit(owner, CT__QMULTI, memory_order_release);
+/* Owners: see the top comment. OWN_EARLY: an ownership that ends
+ * within this many positions of the side's when it began was contended
+ * (another thread of the side wanted it back at once): the side goes
+ * MULTI instead of changing hands again. TRY_MIN/TRY_MAX: while MULTI, the
+ * shared claimer of every position that is a multiple of 2^TRY (the
+ * side's put_try/get_try mask, TRY_MIN at first) tries to take the side;
+ * TRY grows by one each time an ownership ends early, back to TRY_MIN when
+ * one lasts. */
+enum { OWN_EARLY = 1024, TRY_MIN = 12, TRY_MAX = 20 };
+/* The values in use: tests lower them to make the sides change hands
+ * every few positions. */
+int ct__ring_try_min = TRY_MIN;
+long ct__ring_own_early = OWN_EARLY;
+
+struct side {
+    _Atomic uintptr_t *owner;
+    _Atomic uint64_t *pos, *since, *try_;
+};
+
+static struct side side_of(ct_queue *q, bool get) {
+    if (get)
+        return (struct side){&q->get_owner, &q->deq, &q->get_since,
+                             &q->get_try};
+    return (struct side){&q->put_owner, &q->enq, &q->put_since, &q->put_try};
 }
 
-/* For a side that no thread or another thread owns: make the caller
- * `me` the owner (true), or end the ownership (false: every claim of the
- * side is a CAS from then on). me == 0 never owns, only ends (shutdown:
- * ct__ring_unbias). */
-static bool settle(_Atomic uintptr_t *owner, _Atomic uint32_t *busy,
-                   uintptr_t me) {
+static uint64_t side_pos(const struct side *sd) {
+    return atomic_load_explicit(sd->pos, memory_order_relaxed) & ~CT__QSHUT;
+}
+
+/* Settle a side that the caller `me` does not own, and say whether it
+ * owns it now: take a side that nobody has taken yet; take it from another
+ * owner whose ownership lasted (from a MULTI side too, if `want`: the
+ * shared claimer of a try position); else make it MULTI (an ownership
+ * that ended early) or leave it so. me == 0 (shutdown), or a thread
+ * without a registered rseq area (its claims could not be stopped), makes
+ * the side SHARED for good. Taking the side from a thread, or from the
+ * MULTI claimers, moves the owner word to REVOKING, runs the rseq fence
+ * (every claim in flight then has either committed, visibly, or will
+ * restart and see the new word), and stores the new value; the other
+ * threads of the side wait meanwhile. */
+static bool settle(ct_queue *q, bool get, uintptr_t me, bool want) {
+    struct side sd = side_of(q, get);
+    bool able = me && ct__rseq_self_ok();
     for (int i = 0;;) {
-        uintptr_t o = atomic_load_explicit(owner, memory_order_acquire);
+        uintptr_t o = atomic_load_explicit(sd.owner, memory_order_acquire);
         if (me && o == me)
             return true;
-        if (o == CT__QMULTI)
+        if (o == CT__QSHARED)
             return false;
-        if (o == CT__QREVOKING) { /* no CAS before MULTI */
+        if (o == CT__QREVOKING) { /* changing hands: no claim meanwhile */
             wait_step(&i);
             continue;
         }
-        /* 0: the first thread of the side takes it; another thread's:
-         * a second thread ends it */
-        uintptr_t to = o == 0 && me ? me : CT__QREVOKING;
-        if (atomic_compare_exchange_strong_explicit(
-                owner, &o, to, memory_order_acq_rel, memory_order_acquire)) {
-            if (to == me)
-                return true;
-            revoke(owner, busy);
+        if (o == CT__QMULTI && able && !want)
             return false;
+        uint64_t p = side_pos(&sd);
+        uintptr_t to;
+        if (!able)
+            to = CT__QSHARED;
+        else if (o == 0 || o == CT__QMULTI)
+            to = me;
+        else
+            to = p - atomic_load_explicit(sd.since, memory_order_relaxed) >=
+                         (uint64_t)ct__ring_own_early
+                     ? me
+                     : CT__QMULTI;
+        /* Nobody claims while the word is 0, and a plain CAS of SHARED
+         * claimers can run beside a MULTI one: no fence needed. */
+        if (o == 0 || (o == CT__QMULTI && to == CT__QSHARED)) {
+            if (atomic_compare_exchange_strong_explicit(
+                    sd.owner, &o, to, memory_order_acq_rel,
+                    memory_order_acquire)) {
+                atomic_store_explicit(sd.since, p, memory_order_relaxed);
+                return to == me;
+            }
+            continue;
         }
+        if (!atomic_compare_exchange_strong_explicit(sd.owner, &o,
+                                                     CT__QREVOKING,
+                                                     memory_order_acq_rel,
+                                                     memory_order_acquire))
+            continue;
+        ct__rseq_fence();
+        /* The side is the caller's alone until the store below. */
+        if (o != CT__QMULTI) { /* an ownership ended: early or not */
+            uint64_t t = atomic_load_explicit(sd.try_, memory_order_relaxed);
+            t = to == CT__QMULTI ? (t << 1 | 1) & ((UINT64_C(1) << TRY_MAX) - 1)
+                                 : (UINT64_C(1) << ct__ring_try_min) - 1;
+            atomic_store_explicit(sd.try_, t, memory_order_relaxed);
+        }
+        atomic_store_explicit(sd.since, side_pos(&sd), memory_order_relaxed);
+        /* release: the ended owner's claims (fenced above), to the threads
+         * that see the new word (side_fence, put_quick) */
+        atomic_store_explicit(sd.owner, to, memory_order_release);
+        return to == me;
     }
+}
+
+void ct__ring_init_sides(ct_queue *q) {
+    uintptr_t o = ct__heavy_barrier_ready() && ct__rseq_ready() ? 0
+                                                                : CT__QSHARED;
+    for (int get = 0; get < 2; get++) {
+        struct side sd = side_of(q, get);
+        atomic_init(sd.owner, o);
+        atomic_init(sd.try_, (UINT64_C(1) << ct__ring_try_min) - 1);
+    }
+}
+
+void ct__ring_try_own(ct_queue *q, bool get) {
+    settle(q, get, ct__qself(), true);
 }
 
 int ct__ring_put_settle(ct_queue *q, const void *src) {
     uintptr_t me = ct__qself();
     for (;;) {
-        if (!settle(&q->put_owner, &q->put_busy, me))
-            return put_shared(q, src, q->isz);
-        int r = put_owned(q, src, q->isz, me);
+        settle(q, false, me, false);
+        int r = put_quick(q, src, q->isz);
         if (r != CT__QAGAIN)
             return r;
     }
@@ -288,20 +357,19 @@ int ct__ring_put_settle(ct_queue *q, const void *src) {
 int ct__ring_get_settle(ct_queue *q, void *dst) {
     uintptr_t me = ct__qself();
     for (;;) {
-        if (!settle(&q->get_owner, &q->get_busy, me))
-            return get_shared(q, dst, q->isz);
-        int r = get_owned(q, dst, q->isz, me);
+        settle(q, true, me, false);
+        int r = get_quick(q, dst, q->isz);
         if (r != CT__QAGAIN)
             return r;
     }
 }
 
-/* Both sides shared from now on (shutdown: its bit in enq must not be
- * overwritten by an owner's plain store, and the drain claims with CASes
- * as any thread). */
+/* Both sides SHARED from now on (shutdown: its bit in enq must not be
+ * overwritten by an owner's plain store, and the drain claims with plain
+ * CASes as any thread). */
 void ct__ring_unbias(ct_queue *q) {
-    settle(&q->put_owner, &q->put_busy, 0);
-    settle(&q->get_owner, &q->get_busy, 0);
+    settle(q, false, 0, false);
+    settle(q, true, 0, false);
 }
 
 /* A waiter's side of a handshake with the other side's claims (a store
@@ -312,7 +380,8 @@ void ct__ring_unbias(ct_queue *q) {
  * owned claim ended), claims are seq_cst CASes again and nothing is
  * needed. */
 static void side_fence(_Atomic uintptr_t *owner) {
-    if (atomic_load_explicit(owner, memory_order_acquire) != CT__QMULTI)
+    uintptr_t o = atomic_load_explicit(owner, memory_order_acquire);
+    if (o != CT__QMULTI && o != CT__QSHARED)
         ct__heavy_barrier();
 }
 

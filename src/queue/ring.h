@@ -9,6 +9,7 @@
 #ifndef CT_QUEUE_RING_H
 #define CT_QUEUE_RING_H
 
+#include "core/rseq.h"
 #include "internal.h"
 
 #include <pthread.h>
@@ -17,8 +18,8 @@
 /* Cap on the pauses of backoff() after a lost CAS (measured: ring.c's
  * TRY_SPIN comment). */
 enum { BACKOFF_MAX = 64 };
-/* put_owned/get_owned: the ownership ended meanwhile, nothing done (not
- * an error code: those are negative) */
+/* put_quick/get_quick: the side must be settled first (ring.c), nothing
+ * done (not an error code: those are negative) */
 enum { CT__QAGAIN = 1 };
 
 static inline uint64_t slot_index(const ct_queue *q, uint64_t pos) {
@@ -87,29 +88,18 @@ static CT_ALWAYS_INLINE uintptr_t ct__qself(void) {
 #endif
 }
 
-/* The owner's entry into and exit from its claim: busy is set, then the
- * ownership checked again, with only a compiler barrier in between; a
- * thread that ends the ownership stores REVOKING, then runs the
- * asymmetric fence (ct__heavy_barrier), then reads busy. So either this
- * check sees the revocation (false: the caller settles and takes the CAS
- * path) or that thread sees busy and waits for the release below. */
-static CT_ALWAYS_INLINE bool owned_enter(_Atomic uintptr_t *owner,
-                                         _Atomic uint32_t *busy, uintptr_t me) {
-    atomic_store_explicit(busy, 1, memory_order_relaxed);
-    atomic_signal_fence(memory_order_seq_cst);
-    if (CT_LIKELY(atomic_load_explicit(owner, memory_order_relaxed) == me))
-        return true;
-    atomic_store_explicit(busy, 0, memory_order_release);
-    return false;
-}
-
-static CT_ALWAYS_INLINE void owned_exit(_Atomic uint32_t *busy) {
-    /* release: the claim and publish, to the revoker that reads 0 */
-    atomic_store_explicit(busy, 0, memory_order_release);
-    /* The owner's look at the waiters' words (after_put/after_get) must
-     * stay after its claim in the program: the asymmetric fence orders
-     * them for the CPU, this for the compiler (no instruction). */
-    atomic_signal_fence(memory_order_seq_cst);
+/* ThreadSanitizer does not see the loads inside a restartable section
+ * (core/rseq.h): after a claim, the slot's seq is read again where it
+ * can see it, for the order between the item and its put or get. */
+static CT_ALWAYS_INLINE void tsan_acquire(unsigned char *s) {
+#if defined(__SANITIZE_THREAD__)
+    (void)atomic_load_explicit(seqp(s), memory_order_acquire);
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+    (void)atomic_load_explicit(seqp(s), memory_order_acquire);
+#endif
+#endif
+    (void)s;
 }
 
 /* A put's fill of the slot `s` (index i) it claimed at `pos`: the item,
@@ -124,42 +114,28 @@ static CT_ALWAYS_INLINE void fill_slot(ct_queue *q, unsigned char *s,
     atomic_store_explicit(seqp(s), pos + 1, memory_order_release);
 }
 
-/* The owner's put: no other thread claims positions, so the claim is a
- * plain store (no locked instruction). 0, CT_EFULL, CT_ESHUTDOWN, or
- * CT__QAGAIN: revoked meanwhile. */
-static CT_ALWAYS_INLINE int put_owned(ct_queue *q, const void *src, size_t isz,
-                                      uintptr_t me) {
-    if (CT_UNLIKELY(!owned_enter(&q->put_owner, &q->put_busy, me)))
-        return CT__QAGAIN;
-    uint64_t pos = atomic_load_explicit(&q->enq, memory_order_relaxed);
-    int r = CT_ESHUTDOWN; /* unreachable: shutdown revokes first */
-    if (CT_LIKELY(!(pos & CT__QSHUT))) {
-        uint64_t i = slot_index(q, pos);
-        unsigned char *s = slot_at(q, i);
-        /* acquire: the slot's previous get is done with it */
-        uint64_t seq = atomic_load_explicit(seqp(s), memory_order_acquire);
-        r = CT_EFULL;
-        if (CT_LIKELY(seq == pos)) {
-            atomic_store_explicit(&q->enq, pos + 1, memory_order_relaxed);
-            fill_slot(q, s, i, pos, src, isz);
-            r = 0;
-        }
-    }
-    owned_exit(&q->put_busy);
-    return r;
-}
-
-/* The shared data paths (every claim a CAS), inlined into
- * ct__ring_put/get and, through put_quick/get_quick below, into
- * queue.c's put_ptr/get_ptr: the call they save
- * (and the registers saved around it) was worth 0.5-1 ns per item at
- * every P/C from 1/1 to 8/8 (gcc -O3, 15 interleaved rounds, 5 reps
- * each: medians 8.5/8.8/10.4/10.4 -> 7.9/8.1/9.9/9.4 ns). The slow
+/* The data paths, inlined into ct__ring_put/get and, through
+ * put_quick/get_quick below, into queue.c's put_ptr/get_ptr: the call
+ * they save (and the registers saved around it) was worth 0.5-1 ns per
+ * item at every P/C from 1/1 to 8/8 (gcc -O3, 15 interleaved rounds, 5
+ * reps each: medians 8.5/8.8/10.4/10.4 -> 7.9/8.1/9.9/9.4 ns). The slow
  * paths call the out-of-line ct__ring_try_put/get (ring.c). `isz` is
  * q->isz, passed in so that queue.c's pointer entries can make it the
- * constant sizeof(void *): the copy is then one register move. */
-static CT_ALWAYS_INLINE int put_shared(ct_queue *q, const void *src,
-                                       size_t isz) {
+ * constant sizeof(void *): the copy is then one register move.
+ *
+ * A claim takes one of three forms, by the side's owner word (ring.c's
+ * "Owners"): the owner's, a plain store in a restartable section; a
+ * shared one while an owner may come back (MULTI), a CAS in such a
+ * section; and a plain CAS once the side is shared for good (SHARED).
+ * `me` is the caller's thread pointer (ct__qself). */
+
+/* Out of line, in ring.c: a shared claimer at a position of put_try
+ * (get_try) tries to take the side. */
+CT_HIDDEN CT_COLD void ct__ring_try_own(ct_queue *q, bool get);
+
+/* A put's claim in SHARED mode: a plain CAS. */
+static CT_ALWAYS_INLINE int put_plain(ct_queue *q, const void *src,
+                                      size_t isz) {
     unsigned spins = 1;
     /* relaxed: a stale position only makes the CAS fail and retry */
     uint64_t pos = atomic_load_explicit(&q->enq, memory_order_relaxed);
@@ -189,10 +165,36 @@ static CT_ALWAYS_INLINE int put_shared(ct_queue *q, const void *src,
     }
 }
 
-/* A get's claim of the next item: true with its slot in *sp (the item at
- * *sp + 8) and its position in *claimed; false while the ring looks empty
- * (the put of that position has not published yet). The caller copies or
- * destroys the item, then hands the slot on with free_slot(). */
+/* A get's prefetch before it reads the slot `s` (index i). The get reads
+ * this line (from the putter's core) and then writes the slot's seq in
+ * free_slot: read shared, it must be fetched again exclusive before that
+ * store completes, and the next claim's locked instruction waits for it.
+ * While the ring runs full, the line ahead is asked for in writable state
+ * (ring.c's PF_BYTES); otherwise, for a shared get, this line, at its
+ * first slot (first_in_line, as the putters' prefetch), so that it
+ * crosses once. That second one: test program, 2/2 / 4/4 / 8/8, builds
+ * alternated, each rep labelled by a vCPU-to-vCPU ping-pong: with the
+ * vCPUs far apart (round trip ~400-480 ns) 12.5 / 11.9 / 12.8 -> 12.1 /
+ * 11.6 / 11.9 ns per item (21-24 reps each); close (75-160 ns) 8.3 / 8.7
+ * / 8.6 -> 8.3 / 8.6 / 8.7 (6-9), then 7.23 / 7.67 / 7.51 -> 7.27 / 7.38
+ * / 7.34 (36). The owner's get has only the first: with the second there,
+ * 1/1 went from 4.9-5.1 to 5.5-6.2 ns. */
+static CT_ALWAYS_INLINE void get_prefetch(const ct_queue *q, uint64_t i,
+                                          const unsigned char *s,
+                                          bool owner) {
+    if (q->pf_ahead) {
+        if (runs_full(q))
+            prefetch_ahead(q, i);
+        else if (!owner && first_in_line(q, s))
+            ct__prefetch_write(s);
+    }
+}
+
+/* A get's claim of the next item in SHARED mode: true with its slot in
+ * *sp (the item at *sp + 8) and its position in *claimed; false while the
+ * ring looks empty (the put of that position has not published yet). The
+ * caller copies or destroys the item, then hands the slot on with
+ * free_slot(). */
 static CT_ALWAYS_INLINE bool claim_get(ct_queue *q, unsigned char **sp,
                                        uint64_t *claimed) {
     unsigned spins = 1;
@@ -201,27 +203,7 @@ static CT_ALWAYS_INLINE bool claim_get(ct_queue *q, unsigned char **sp,
     for (;;) {
         uint64_t i = slot_index(q, pos);
         unsigned char *s = slot_at(q, i);
-        /* The get reads this line (from the putter's core) and then
-         * writes the slot's seq in free_slot: read shared, it must be
-         * fetched again exclusive before that store completes, and the
-         * next claim's locked instruction waits for it. While the ring
-         * runs full, the line ahead is asked for in writable state
-         * (ring.c's PF_BYTES); otherwise this line, at its first slot
-         * (first_in_line, as the putters' prefetch), so that it crosses
-         * once. That second one: test program, 2/2 / 4/4 / 8/8, builds
-         * alternated, each rep labelled by a vCPU-to-vCPU ping-pong:
-         * with the vCPUs far apart (round trip ~400-480 ns) 12.5 / 11.9
-         * / 12.8 -> 12.1 / 11.6 / 11.9 ns per item (21-24 reps each);
-         * close (75-160 ns) 8.3 / 8.7 / 8.6 -> 8.3 / 8.6 / 8.7 (6-9),
-         * then 7.23 / 7.67 / 7.51 -> 7.27 / 7.38 / 7.34 (36). The owner's
-         * get (get_owned) has only the first: with the second there, 1/1
-         * went from 4.9-5.1 to 5.5-6.2 ns. */
-        if (q->pf_ahead) {
-            if (runs_full(q))
-                prefetch_ahead(q, i);
-            else if (first_in_line(q, s))
-                ct__prefetch_write(s);
-        }
+        get_prefetch(q, i, s, false);
         /* acquire: the item published by the put of pos */
         uint64_t seq = atomic_load_explicit(seqp(s), memory_order_acquire);
         int64_t dif = (int64_t)(seq - (pos + 1));
@@ -250,31 +232,7 @@ static CT_ALWAYS_INLINE void free_slot(const ct_queue *q, unsigned char *s,
     atomic_store_explicit(seqp(s), pos + q->cap, memory_order_release);
 }
 
-/* The owner's get: the claim is a plain store, as in put_owned. 0,
- * CT_EEMPTY, or CT__QAGAIN: revoked meanwhile. */
-static CT_ALWAYS_INLINE int get_owned(ct_queue *q, void *dst, size_t isz,
-                                      uintptr_t me) {
-    if (CT_UNLIKELY(!owned_enter(&q->get_owner, &q->get_busy, me)))
-        return CT__QAGAIN;
-    uint64_t pos = atomic_load_explicit(&q->deq, memory_order_relaxed);
-    uint64_t i = slot_index(q, pos);
-    unsigned char *s = slot_at(q, i);
-    if (q->pf_ahead && runs_full(q)) /* ring.c's PF_BYTES */
-        prefetch_ahead(q, i);
-    /* acquire: the item published by the put of pos */
-    uint64_t seq = atomic_load_explicit(seqp(s), memory_order_acquire);
-    int r = CT_EEMPTY;
-    if (CT_LIKELY(seq == pos + 1)) {
-        atomic_store_explicit(&q->deq, pos + 1, memory_order_relaxed);
-        copy(dst, s + 8, isz);
-        free_slot(q, s, pos);
-        r = 0;
-    }
-    owned_exit(&q->get_busy);
-    return r;
-}
-
-static CT_ALWAYS_INLINE int get_shared(ct_queue *q, void *dst, size_t isz) {
+static CT_ALWAYS_INLINE int get_plain(ct_queue *q, void *dst, size_t isz) {
     unsigned char *s;
     uint64_t pos;
     if (!claim_get(q, &s, &pos))
@@ -284,34 +242,153 @@ static CT_ALWAYS_INLINE int get_shared(ct_queue *q, void *dst, size_t isz) {
     return 0;
 }
 
-/* A put or get as the side stands: the owner's (plain claim) or a shared
- * one (CAS); CT__QAGAIN when the side needs settling first (no owner yet,
- * another thread's, being revoked) or was revoked meanwhile. No call on
- * any path: queue.c's frameless entries run these and leave every other
- * case to the general path. */
+#if CT__HAVE_RSEQ
+/* The owner's put: no other thread claims positions, so the claim is a
+ * plain store, in a restartable section that checks the ownership first
+ * (core/rseq.h). 0, CT_EFULL, or CT__QAGAIN: not (or no longer) the
+ * owner, or the section was aborted. */
+static CT_ALWAYS_INLINE int put_owned(ct_queue *q, const void *src, size_t isz,
+                                      uintptr_t me) {
+    /* relaxed: only the owner writes enq (the section checks it again) */
+    uint64_t pos = atomic_load_explicit(&q->enq, memory_order_relaxed);
+    uint64_t i = slot_index(q, pos);
+    unsigned char *s = slot_at(q, i);
+    /* the seq check is an x86 load: acquire, the slot's previous get is
+     * done with it */
+    int st = ct__rseq_commit_store(&q->put_owner, me, &q->enq, pos, pos + 1,
+                                   seqp(s), pos);
+    if (CT_LIKELY(st == CT__RSEQ_DONE)) {
+        tsan_acquire(s);
+        fill_slot(q, s, i, pos, src, isz);
+        return 0;
+    }
+    return st == CT__RSEQ_CHECK ? CT_EFULL : CT__QAGAIN;
+}
+
+/* A put's claim while the side is MULTI: a CAS in a restartable section
+ * that checks the owner word first, so that a thread taking the side
+ * (ring.c's settle) can stop every claim in flight. 0, CT_EFULL,
+ * CT_ESHUTDOWN, or CT__QAGAIN: the side is no longer MULTI. */
+static CT_ALWAYS_INLINE int put_multi(ct_queue *q, const void *src,
+                                      size_t isz) {
+    unsigned spins = 1;
+    for (;;) {
+        uint64_t pos = atomic_load_explicit(&q->enq, memory_order_relaxed);
+        if (CT_UNLIKELY(pos & CT__QSHUT))
+            return CT_ESHUTDOWN;
+        uint64_t i = slot_index(q, pos);
+        unsigned char *s = slot_at(q, i);
+        /* a locked CAS: seq_cst, as put_plain's */
+        int st = ct__rseq_commit_cas(&q->put_owner, CT__QMULTI, &q->enq, pos,
+                                     pos + 1, seqp(s), pos);
+        if (CT_LIKELY(st == CT__RSEQ_DONE)) {
+            tsan_acquire(s);
+            fill_slot(q, s, i, pos, src, isz);
+            /* relaxed: a hint, changed only as the side changes hands */
+            if (CT_UNLIKELY(!(pos & atomic_load_explicit(
+                                        &q->put_try, memory_order_relaxed))))
+                ct__ring_try_own(q, false);
+            return 0;
+        }
+        if (st == CT__RSEQ_LOST) {
+            backoff(&spins);
+        } else if (st == CT__RSEQ_CHECK) {
+            uint64_t seq =
+                atomic_load_explicit(seqp(s), memory_order_relaxed);
+            if ((int64_t)(seq - pos) < 0)
+                return CT_EFULL;
+        } else if (st == CT__RSEQ_GUARD) {
+            return CT__QAGAIN;
+        } /* aborted, or a stale position: again */
+    }
+}
+
+/* The owner's get: the claim is a plain store, as in put_owned. 0,
+ * CT_EEMPTY, or CT__QAGAIN. */
+static CT_ALWAYS_INLINE int get_owned(ct_queue *q, void *dst, size_t isz,
+                                      uintptr_t me) {
+    uint64_t pos = atomic_load_explicit(&q->deq, memory_order_relaxed);
+    uint64_t i = slot_index(q, pos);
+    unsigned char *s = slot_at(q, i);
+    get_prefetch(q, i, s, true);
+    /* the seq check: acquire, the item published by the put of pos */
+    int st = ct__rseq_commit_store(&q->get_owner, me, &q->deq, pos, pos + 1,
+                                   seqp(s), pos + 1);
+    if (CT_LIKELY(st == CT__RSEQ_DONE)) {
+        tsan_acquire(s);
+        copy(dst, s + 8, isz);
+        free_slot(q, s, pos);
+        return 0;
+    }
+    return st == CT__RSEQ_CHECK ? CT_EEMPTY : CT__QAGAIN;
+}
+
+/* A get's claim while the side is MULTI, as put_multi. 0, CT_EEMPTY, or
+ * CT__QAGAIN. */
+static CT_ALWAYS_INLINE int get_multi(ct_queue *q, void *dst, size_t isz) {
+    unsigned spins = 1;
+    for (;;) {
+        uint64_t pos = atomic_load_explicit(&q->deq, memory_order_relaxed);
+        uint64_t i = slot_index(q, pos);
+        unsigned char *s = slot_at(q, i);
+        get_prefetch(q, i, s, false);
+        int st = ct__rseq_commit_cas(&q->get_owner, CT__QMULTI, &q->deq, pos,
+                                     pos + 1, seqp(s), pos + 1);
+        if (CT_LIKELY(st == CT__RSEQ_DONE)) {
+            tsan_acquire(s);
+            copy(dst, s + 8, isz);
+            free_slot(q, s, pos);
+            if (CT_UNLIKELY(!(pos & atomic_load_explicit(
+                                        &q->get_try, memory_order_relaxed))))
+                ct__ring_try_own(q, true);
+            return 0;
+        }
+        if (st == CT__RSEQ_LOST) {
+            backoff(&spins);
+        } else if (st == CT__RSEQ_CHECK) {
+            uint64_t seq =
+                atomic_load_explicit(seqp(s), memory_order_relaxed);
+            if ((int64_t)(seq - (pos + 1)) < 0)
+                return CT_EEMPTY;
+        } else if (st == CT__RSEQ_GUARD) {
+            return CT__QAGAIN;
+        }
+    }
+}
+#endif
+
+/* A put or get as the side stands (see above); CT__QAGAIN when the side
+ * needs settling first (no owner yet, another thread's, changing hands)
+ * or changed meanwhile. No call on any path but the rare try_own:
+ * queue.c's frameless entries run these and leave every other case to
+ * the general path. */
 static CT_ALWAYS_INLINE int put_quick(ct_queue *q, const void *src,
                                       size_t isz) {
-    uintptr_t me = ct__qself();
-    /* `me` is stored there only by this thread (or by a thread that ended
-     * with the same thread pointer); anything but MULTI settles. acquire
-     * (a plain load on x86): a shared claim comes after the last owned
-     * one, published by the release store of MULTI (ring.c's revoke). */
+    /* acquire (a plain load on x86): the claims of the side's last
+     * owner, published by the store that ended its ownership */
     uintptr_t o = atomic_load_explicit(&q->put_owner, memory_order_acquire);
-    if (CT_LIKELY(o == me))
-        return put_owned(q, src, isz, me);
-    if (CT_UNLIKELY(o != CT__QMULTI))
-        return CT__QAGAIN;
-    return put_shared(q, src, isz);
+#if CT__HAVE_RSEQ
+    if (CT_LIKELY(o == ct__qself()))
+        return put_owned(q, src, isz, o);
+    if (CT_LIKELY(o == CT__QMULTI))
+        return put_multi(q, src, isz);
+#endif
+    if (CT_LIKELY(o == CT__QSHARED))
+        return put_plain(q, src, isz);
+    return CT__QAGAIN;
 }
 
 static CT_ALWAYS_INLINE int get_quick(ct_queue *q, void *dst, size_t isz) {
-    uintptr_t me = ct__qself();
     uintptr_t o = atomic_load_explicit(&q->get_owner, memory_order_acquire);
-    if (CT_LIKELY(o == me))
-        return get_owned(q, dst, isz, me);
-    if (CT_UNLIKELY(o != CT__QMULTI))
-        return CT__QAGAIN;
-    return get_shared(q, dst, isz);
+#if CT__HAVE_RSEQ
+    if (CT_LIKELY(o == ct__qself()))
+        return get_owned(q, dst, isz, o);
+    if (CT_LIKELY(o == CT__QMULTI))
+        return get_multi(q, dst, isz);
+#endif
+    if (CT_LIKELY(o == CT__QSHARED))
+        return get_plain(q, dst, isz);
+    return CT__QAGAIN;
 }
 
 /* Out of line, in ring.c: settle the side (ring.c's settle(): become

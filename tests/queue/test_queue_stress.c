@@ -8,6 +8,7 @@
  * CT_TEST_TIMEOUT 300 */
 #include <cthreading.h>
 
+#include "core/rseq.h"
 #include "qtest.h"
 #include "stress.h"
 
@@ -103,6 +104,17 @@ static void body(void *ctx, int index) {
     atomic_fetch_add(&r->sum, sum);
 }
 
+/* A ring side after its threads are done: owned by one of them, shared
+ * (MULTI, or SHARED without rseq), never left changing hands or untaken
+ * (ring.c's "Owners"). */
+static void assert_settled(uintptr_t o) {
+    assert_true(o != 0 && o != CT__QREVOKING);
+    if (!ct__rseq_ready())
+        assert_true(o == CT__QSHARED);
+    else
+        assert_true(o != CT__QSHARED);
+}
+
 /* Runs `r` through a new queue and checks that every item arrived once
  * and that no thread is left counted as waiting or polling. */
 static void run_and_check(struct run *r, ct_queue_kind kind, long maxsize) {
@@ -123,12 +135,10 @@ static void run_and_check(struct run *r, ct_queue_kind kind, long maxsize) {
     assert_int_equal(atomic_load(&r->q->n_getwait), 0);
     assert_int_equal(atomic_load(&r->q->n_putwait), 0);
     assert_int_equal(atomic_load(&r->q->n_getspin), 0);
-    /* a second thread on a side ends its ownership (every producer puts
-     * its share; a consumer gets at least once only with shares) */
-    if (r->q->is_ring && r->producers > 1)
-        assert_int_equal(atomic_load(&r->q->put_owner), CT__QMULTI);
-    if (r->q->is_ring && r->consumers > 1 && r->late)
-        assert_int_equal(atomic_load(&r->q->get_owner), CT__QMULTI);
+    if (r->q->is_ring) {
+        assert_settled(atomic_load(&r->q->put_owner));
+        assert_settled(atomic_load(&r->q->get_owner));
+    }
     free(r->seen);
     ct_queue_free(r->q);
 }
@@ -269,42 +279,72 @@ static void test_ring_bursty_consumer_reaches_parked_putters(void **s) {
     run_bursts(pc, sizeof pc / sizeof pc[0], true, items() / 80, 64);
 }
 
-/* One thread per side: a side that only one thread has used is owned by
- * it (its claims are plain stores); the first other thread ends that for
- * good (CT__QMULTI), while the owner is busy putting or getting. */
-static void test_ring_sides_owned_then_shared(void **s) {
+/* Owners: a side is owned by the thread that uses it; another thread
+ * takes it over when that ownership lasted (here: the test thread after
+ * the producer's and consumer's runs); one that comes back at once finds
+ * the side MULTI (every claim a CAS); a MULTI side is taken again by a
+ * claimer at a try position; shutdown makes both sides SHARED for good. */
+static void *put_one(void *q) {
+    assert_int_equal(ct_queue_put(q, I(7), 0), 0);
+    return NULL;
+}
+
+static void test_ring_sides_change_hands(void **s) {
     (void)s;
-    /* one producer, one consumer: both sides stay owned */
     struct run one = {.producers = 1,
                       .consumers = 1,
                       .total = items() / 4,
                       .timeout = CT_FOREVER};
     one.q = ct_queue_new(.maxsize = 16);
     assert_non_null(one.q);
+    ct_queue *q = one.q;
     one.seen = calloc((size_t)one.total, 1);
     assert_non_null(one.seen);
     assert_int_equal(ct_stress_run(2, body, &one), 0);
     assert_int_equal(atomic_load(&one.received), one.total);
-    uintptr_t po = atomic_load(&one.q->put_owner);
-    uintptr_t go = atomic_load(&one.q->get_owner);
-    if (ct__heavy_barrier_ready()) {
-        assert_true(po != 0 && po != CT__QMULTI && po != CT__QREVOKING);
-        assert_true(go != 0 && go != CT__QMULTI && go != CT__QREVOKING);
-        assert_true(po != go);
-    } else {
-        assert_true(po == CT__QMULTI && go == CT__QMULTI);
-    }
-    /* a thread of its own (this one) on each side: shared from now on */
-    assert_int_equal(ct_queue_put(one.q, I(1), 0), 0);
-    void *x;
-    assert_int_equal(ct_queue_get(one.q, &x, 0), 0);
-    assert_int_equal(V(x), 1);
-    assert_int_equal(atomic_load(&one.q->put_owner), CT__QMULTI);
-    assert_int_equal(atomic_load(&one.q->get_owner), CT__QMULTI);
     free(one.seen);
-    ct_queue_free(one.q);
-    /* late joiners end the ownership in the middle of traffic; every
-     * item still arrives exactly once */
+    uintptr_t po = atomic_load(&q->put_owner);
+    uintptr_t go = atomic_load(&q->get_owner);
+    if (!ct__rseq_ready()) {
+        assert_true(po == CT__QSHARED && go == CT__QSHARED);
+        ct_queue_free(q);
+        return;
+    }
+    assert_true(po > CT__QSHARED && go > CT__QSHARED && po != go);
+    assert_true(one.total >= 4 * ct__ring_own_early);
+    /* their ownerships lasted: this thread takes both sides over */
+    uintptr_t me = (uintptr_t)pthread_self();
+    void *x;
+    assert_int_equal(ct_queue_put(q, I(1), 0), 0);
+    assert_int_equal(ct_queue_get(q, &x, 0), 0);
+    assert_int_equal(V(x), 1);
+    assert_int_equal(atomic_load(&q->put_owner), me);
+    assert_int_equal(atomic_load(&q->get_owner), me);
+    /* another putter right after: this one's lasted one put, MULTI */
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, put_one, q), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(atomic_load(&q->put_owner), CT__QMULTI);
+    assert_int_equal(ct_queue_get(q, &x, 0), 0);
+    assert_int_equal(V(x), 7);
+    /* a claimer at a try position (every 2^(TRY_MIN + 1) while MULTI
+     * after an early end) takes it again */
+    uint64_t mask = atomic_load(&q->put_try);
+    assert_int_equal(mask, (UINT64_C(1) << (ct__ring_try_min + 1)) - 1);
+    long n = 0;
+    while (atomic_load(&q->put_owner) == CT__QMULTI) {
+        assert_true(n++ <= (long)mask + 1);
+        assert_int_equal(ct_queue_put(q, I(1), 0), 0);
+        assert_int_equal(ct_queue_get(q, &x, 0), 0);
+    }
+    assert_int_equal(atomic_load(&q->put_owner), me);
+    assert_int_equal(ct_queue_qsize(q), 0);
+    assert_int_equal(ct_queue_shutdown(q, false), 0);
+    assert_int_equal(atomic_load(&q->put_owner), CT__QSHARED);
+    assert_int_equal(atomic_load(&q->get_owner), CT__QSHARED);
+    ct_queue_free(q);
+    /* late joiners take the sides in the middle of traffic; every item
+     * still arrives exactly once */
     static const int pc[][2] = {{2, 1}, {1, 2}, {3, 3}};
     for (size_t i = 0; i < sizeof pc / sizeof pc[0]; i++) {
         for (long maxsize = 2; maxsize <= 64; maxsize *= 32) {
@@ -316,6 +356,33 @@ static void test_ring_sides_owned_then_shared(void **s) {
             run_and_check(&r, CT_QUEUE_FIFO, maxsize);
         }
     }
+}
+
+/* The same traffic with the sides changing hands every few positions
+ * (a try every 2nd position, an ownership shorter than 4 positions
+ * counting as early): every change runs the rseq fence while claims of
+ * the old form are in flight; nothing may be lost or taken twice. */
+static void test_ring_sides_change_hands_often(void **s) {
+    (void)s;
+    int try_min = ct__ring_try_min;
+    long own_early = ct__ring_own_early;
+    ct__ring_try_min = 1;
+    ct__ring_own_early = 4;
+    static const int pc[][2] = {{1, 1}, {2, 2}, {3, 1}, {1, 3}, {4, 4}};
+    for (size_t i = 0; i < sizeof pc / sizeof pc[0]; i++) {
+        for (long maxsize = 2; maxsize <= 64; maxsize *= 32) {
+            for (int v = 0; v < 2; v++) {
+                struct run r = {.producers = pc[i][0],
+                                .consumers = pc[i][1],
+                                .total = items() / 8,
+                                .timeout = v ? 0 : CT_FOREVER,
+                                .by_value = v};
+                run_and_check(&r, CT_QUEUE_FIFO, maxsize);
+            }
+        }
+    }
+    ct__ring_try_min = try_min;
+    ct__ring_own_early = own_early;
 }
 
 struct timed_get {
@@ -437,7 +504,7 @@ static void shut_body(void *ctx, int index) {
 /* Runs `r` (shut_body's producers, consumers and maybe an outsider)
  * through a new queue of `maxsize` and checks that every put that
  * succeeded was received or destroyed, exactly once, and that the queue
- * is shut for good: both ring sides shared (their owner's plain claims
+ * is shut for good: both ring sides SHARED (their owner's plain claims
  * ended before the shutdown bit), puts failing. */
 static void shut_and_check(struct shut_run *r, long maxsize) {
     shut_ctx = r;
@@ -451,8 +518,8 @@ static void shut_and_check(struct shut_run *r, long maxsize) {
     if (!r->immediate)
         assert_int_equal(gone, 0);
     if (r->q->is_ring) {
-        assert_int_equal(atomic_load(&r->q->put_owner), CT__QMULTI);
-        assert_int_equal(atomic_load(&r->q->get_owner), CT__QMULTI);
+        assert_int_equal(atomic_load(&r->q->put_owner), CT__QSHARED);
+        assert_int_equal(atomic_load(&r->q->get_owner), CT__QSHARED);
     }
     assert_int_equal(ct_queue_put(r->q, I(1), 0), CT_ESHUTDOWN);
     assert_int_equal(ct_queue_qsize(r->q), 0);
@@ -499,7 +566,8 @@ int main(void) {
         cmocka_unit_test(test_prefetch_stands_down_while_full),
         cmocka_unit_test(test_ring_bursts_reach_parked_getters),
         cmocka_unit_test(test_ring_bursty_consumer_reaches_parked_putters),
-        cmocka_unit_test(test_ring_sides_owned_then_shared),
+        cmocka_unit_test(test_ring_sides_change_hands),
+        cmocka_unit_test(test_ring_sides_change_hands_often),
         cmocka_unit_test(test_polling_getter_hands_leftover_to_parked_one),
         cmocka_unit_test(test_ring_with_timeouts),
         cmocka_unit_test(test_ring_nowait),
