@@ -24,11 +24,14 @@
 
 #include <stdint.h>
 
+/* (-DCT__HAVE_RSEQ=0 builds the portable form anywhere: a test of it) */
+#ifndef CT__HAVE_RSEQ
 #if defined(__x86_64__) && defined(__linux__) && defined(__has_include)
 #if __has_include(<sys/rseq.h>)
 #include <sys/rseq.h>
 #ifdef RSEQ_SIG
 #define CT__HAVE_RSEQ 1
+#endif
 #endif
 #endif
 #endif
@@ -69,103 +72,101 @@ extern ptrdiff_t ct__rseq_off CT_HIDDEN;
  * operand of a UD1, as librseq lays it out), to __rseq_failure. The
  * descriptor's address is stored in the thread's area (rseq_cs, offset
  * 8) before the section starts; the kernel clears it lazily. */
-#define CT__RSEQ_START                                                       \
-    "leaq 3f(%%rip), %[t]\n\t"                                               \
-    "movq %[t], %%fs:8(%[off])\n"                                            \
+#define CT__RSEQ_START                                                         \
+    "leaq 3f(%%rip), %[t]\n\t"                                                 \
+    "movq %[t], %%fs:8(%[off])\n"                                              \
     "1:\n\t"
-#define CT__RSEQ_TABLES                                                      \
-    ".pushsection __rseq_cs, \"aw\"\n\t"                                     \
-    ".balign 32\n"                                                           \
-    "3:\n\t"                                                                 \
-    ".long 0, 0\n\t"                                                         \
-    ".quad 1b, 2b - 1b, 4f\n\t"                                              \
-    ".popsection\n\t"                                                        \
-    ".pushsection __rseq_failure, \"ax\"\n\t"                                \
-    ".byte 0x0f, 0xb9, 0x3d\n\t"                                             \
-    ".long 0x53053053\n"                                                     \
-    "4:\n\t"                                                                 \
-    "jmp 14b\n\t"                                                            \
+#define CT__RSEQ_TABLES                                                        \
+    ".pushsection __rseq_cs, \"aw\"\n\t"                                       \
+    ".balign 32\n"                                                             \
+    "3:\n\t"                                                                   \
+    ".long 0, 0\n\t"                                                           \
+    ".quad 1b, 2b - 1b, 4f\n\t"                                                \
+    ".popsection\n\t"                                                          \
+    ".pushsection __rseq_failure, \"ax\"\n\t"                                  \
+    ".byte 0x0f, 0xb9, 0x3d\n\t"                                               \
+    ".long 0x53053053\n"                                                       \
+    "4:\n\t"                                                                   \
+    "jmp 14b\n\t"                                                              \
     ".popsection\n"
 
 /* Plain-store form: the owner's claim. */
-static CT_ALWAYS_INLINE int ct__rseq_commit_store(
-    const _Atomic uintptr_t *guard, uintptr_t expect, _Atomic uint64_t *word,
-    uint64_t old, uint64_t new_, const _Atomic uint64_t *check,
-    uint64_t want) {
+static CT_ALWAYS_INLINE int
+ct__rseq_commit_store(const _Atomic uintptr_t *guard, uintptr_t expect,
+                      _Atomic uint64_t *word, uint64_t old, uint64_t new_,
+                      const _Atomic uint64_t *check, uint64_t want) {
     int st;
     uintptr_t t;
-    __asm__ volatile(CT__RSEQ_START
-                     "cmpq %[exp], %[guard]\n\t"
-                     "jne 11f\n\t"
-                     "cmpq %[old], %[word]\n\t"
-                     "jne 12f\n\t"
-                     "cmpq %[want], %[check]\n\t"
-                     "jne 13f\n\t"
-                     "movq %[new], %[word]\n"
-                     "2:\n\t"
-                     "xorl %k[st], %k[st]\n\t"
-                     "jmp 19f\n"
-                     "11:\n\t"
-                     "movl $1, %k[st]\n\t"
-                     "jmp 19f\n"
-                     "12:\n\t"
-                     "movl $2, %k[st]\n\t"
-                     "jmp 19f\n"
-                     "13:\n\t"
-                     "movl $3, %k[st]\n\t"
-                     "jmp 19f\n"
-                     "14:\n\t"
-                     "movl $4, %k[st]\n\t"
-                     "jmp 19f\n\t" CT__RSEQ_TABLES "19:\n"
-                     : [st] "=&r"(st), [t] "=&r"(t),
-                       [word] "+m"(*(uint64_t *)word)
-                     : [guard] "m"(*(const uintptr_t *)guard),
-                       [check] "m"(*(const uint64_t *)check),
-                       [exp] "r"(expect), [old] "r"(old), [new] "r"(new_),
-                       [want] "r"(want), [off] "r"(ct__rseq_off)
-                     : "cc", "memory");
+    __asm__ volatile(
+        CT__RSEQ_START "cmpq %[exp], %[guard]\n\t"
+                       "jne 11f\n\t"
+                       "cmpq %[old], %[word]\n\t"
+                       "jne 12f\n\t"
+                       "cmpq %[want], %[check]\n\t"
+                       "jne 13f\n\t"
+                       "movq %[new], %[word]\n"
+                       "2:\n\t"
+                       "xorl %k[st], %k[st]\n\t"
+                       "jmp 19f\n"
+                       "11:\n\t"
+                       "movl $1, %k[st]\n\t"
+                       "jmp 19f\n"
+                       "12:\n\t"
+                       "movl $2, %k[st]\n\t"
+                       "jmp 19f\n"
+                       "13:\n\t"
+                       "movl $3, %k[st]\n\t"
+                       "jmp 19f\n"
+                       "14:\n\t"
+                       "movl $4, %k[st]\n\t"
+                       "jmp 19f\n\t" CT__RSEQ_TABLES "19:\n"
+        : [st] "=&r"(st), [t] "=&r"(t), [word] "+m"(*(uint64_t *)word)
+        : [guard] "m"(*(const uintptr_t *)guard),
+          [check] "m"(*(const uint64_t *)check), [exp] "r"(expect),
+          [old] "r"(old), [new] "r"(new_), [want] "r"(want),
+          [off] "r"(ct__rseq_off)
+        : "cc", "memory");
     return st;
 }
 
 /* CAS form: a shared claim, which also checks that the thread's area is
  * registered (cpu_id, offset 4, is negative otherwise: GUARD). */
-static CT_ALWAYS_INLINE int ct__rseq_commit_cas(
-    const _Atomic uintptr_t *guard, uintptr_t expect, _Atomic uint64_t *word,
-    uint64_t old, uint64_t new_, const _Atomic uint64_t *check,
-    uint64_t want) {
+static CT_ALWAYS_INLINE int
+ct__rseq_commit_cas(const _Atomic uintptr_t *guard, uintptr_t expect,
+                    _Atomic uint64_t *word, uint64_t old, uint64_t new_,
+                    const _Atomic uint64_t *check, uint64_t want) {
     int st;
     uintptr_t t;
-    __asm__ volatile(CT__RSEQ_START
-                     "cmpl $0, %%fs:4(%[off])\n\t"
-                     "jl 11f\n\t"
-                     "cmpq %[exp], %[guard]\n\t"
-                     "jne 11f\n\t"
-                     "cmpq %[want], %[check]\n\t"
-                     "jne 13f\n\t"
-                     "lock cmpxchgq %[new], %[word]\n"
-                     "2:\n\t"
-                     "jne 15f\n\t"
-                     "xorl %k[st], %k[st]\n\t"
-                     "jmp 19f\n"
-                     "11:\n\t"
-                     "movl $1, %k[st]\n\t"
-                     "jmp 19f\n"
-                     "13:\n\t"
-                     "movl $3, %k[st]\n\t"
-                     "jmp 19f\n"
-                     "15:\n\t"
-                     "movl $5, %k[st]\n\t"
-                     "jmp 19f\n"
-                     "14:\n\t"
-                     "movl $4, %k[st]\n\t"
-                     "jmp 19f\n\t" CT__RSEQ_TABLES "19:\n"
-                     : [st] "=&r"(st), [t] "=&r"(t),
-                       [word] "+m"(*(uint64_t *)word), "+a"(old)
-                     : [guard] "m"(*(const uintptr_t *)guard),
-                       [check] "m"(*(const uint64_t *)check),
-                       [exp] "r"(expect), [new] "r"(new_), [want] "r"(want),
-                       [off] "r"(ct__rseq_off)
-                     : "cc", "memory");
+    __asm__ volatile(
+        CT__RSEQ_START "cmpl $0, %%fs:4(%[off])\n\t"
+                       "jl 11f\n\t"
+                       "cmpq %[exp], %[guard]\n\t"
+                       "jne 11f\n\t"
+                       "cmpq %[want], %[check]\n\t"
+                       "jne 13f\n\t"
+                       "lock cmpxchgq %[new], %[word]\n"
+                       "2:\n\t"
+                       "jne 15f\n\t"
+                       "xorl %k[st], %k[st]\n\t"
+                       "jmp 19f\n"
+                       "11:\n\t"
+                       "movl $1, %k[st]\n\t"
+                       "jmp 19f\n"
+                       "13:\n\t"
+                       "movl $3, %k[st]\n\t"
+                       "jmp 19f\n"
+                       "15:\n\t"
+                       "movl $5, %k[st]\n\t"
+                       "jmp 19f\n"
+                       "14:\n\t"
+                       "movl $4, %k[st]\n\t"
+                       "jmp 19f\n\t" CT__RSEQ_TABLES "19:\n"
+        : [st] "=&r"(st), [t] "=&r"(t), [word] "+m"(*(uint64_t *)word),
+          "+a"(old)
+        : [guard] "m"(*(const uintptr_t *)guard),
+          [check] "m"(*(const uint64_t *)check), [exp] "r"(expect),
+          [new] "r"(new_), [want] "r"(want), [off] "r"(ct__rseq_off)
+        : "cc", "memory");
     return st;
 }
 #endif

@@ -247,7 +247,7 @@ static CT_ALWAYS_INLINE int get(ct_queue *q, void *dst, double timeout) {
  * after_get) in a function that saves no register and keeps the item in
  * a register; every other case (NULL, a bad timeout, a by-value ring or
  * another kind of queue, a full or empty ring, shutdown, a ring side to
- * settle: ring.c's "One thread per side") is a tail call
+ * settle: ring.c's "Owners") is a tail call
  * to put_any/get_any, the general path, which checks everything again
  * (the _nowait forms run the same entry, without a call through the
  * PLT). The entries used to run put()/get() inline: the item went

@@ -1,6 +1,6 @@
 /* The bounded FIFO ring's data paths, inline (internal; see ring.c for
- * the protocol: slots of [seq | item], one CAS per operation, parking
- * only when empty or full). Included by ring.c, which has the slow paths,
+ * the protocol: slots of [seq | item], one CAS per operation or a plain
+ * store for a side's owner, parking only when empty or full). Included by ring.c, which has the slow paths,
  * and by queue.c, so that ct_queue_put/get run the fast path with no call
  * in between: one call level less was worth 0.2-0.4 ns per item at 1/1
  * and 2/2 and was level at 4/4 and 8/8 (1,024 slots, 2 vCPUs, two sets
@@ -180,8 +180,7 @@ static CT_ALWAYS_INLINE int put_plain(ct_queue *q, const void *src,
  * / 7.34 (36). The owner's get has only the first: with the second there,
  * 1/1 went from 4.9-5.1 to 5.5-6.2 ns. */
 static CT_ALWAYS_INLINE void get_prefetch(const ct_queue *q, uint64_t i,
-                                          const unsigned char *s,
-                                          bool owner) {
+                                          const unsigned char *s, bool owner) {
     if (q->pf_ahead) {
         if (runs_full(q))
             prefetch_ahead(q, i);
@@ -293,8 +292,7 @@ static CT_ALWAYS_INLINE int put_multi(ct_queue *q, const void *src,
         if (st == CT__RSEQ_LOST) {
             backoff(&spins);
         } else if (st == CT__RSEQ_CHECK) {
-            uint64_t seq =
-                atomic_load_explicit(seqp(s), memory_order_relaxed);
+            uint64_t seq = atomic_load_explicit(seqp(s), memory_order_relaxed);
             if ((int64_t)(seq - pos) < 0)
                 return CT_EFULL;
         } else if (st == CT__RSEQ_GUARD) {
@@ -346,8 +344,7 @@ static CT_ALWAYS_INLINE int get_multi(ct_queue *q, void *dst, size_t isz) {
         if (st == CT__RSEQ_LOST) {
             backoff(&spins);
         } else if (st == CT__RSEQ_CHECK) {
-            uint64_t seq =
-                atomic_load_explicit(seqp(s), memory_order_relaxed);
+            uint64_t seq = atomic_load_explicit(seqp(s), memory_order_relaxed);
             if ((int64_t)(seq - (pos + 1)) < 0)
                 return CT_EEMPTY;
         } else if (st == CT__RSEQ_GUARD) {
