@@ -3,6 +3,7 @@
 #include "rseq.h"
 
 #include <linux/membarrier.h>
+#include <pthread.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,28 +25,38 @@ bool ct__heavy_barrier_ready(void) {
     return r;
 }
 
-void ct__heavy_barrier(void) {
-    /* The compiler must not move memory accesses across it either. */
+/* A registered membarrier command. Once registered it fails only for
+ * want of kernel memory (a CPU mask on some configurations): never go on
+ * without the fence, the callers' correctness rests on it; wait and try
+ * again. The compiler must not move memory accesses across it either. */
+static void fence(int cmd) {
     atomic_signal_fence(memory_order_seq_cst);
-    /* Once registered it fails only for want of kernel memory (a CPU
-     * mask on some configurations): never go on without the fence, the
-     * callers' correctness rests on it; wait and try again. */
-    while (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) {
+    while (membarrier(cmd) != 0) {
+        /* no cancellation in the wait: a caller may be in the middle of
+         * a change that other threads wait for (a ring side's owner) */
+        int old;
+        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
         struct timespec ms = {0, 1000000};
         nanosleep(&ms, NULL);
+        pthread_setcancelstate(old, NULL);
     }
     atomic_signal_fence(memory_order_seq_cst);
 }
 
+void ct__heavy_barrier(void) {
+    fence(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
+}
+
 /* Restartable sequences (rseq.h). */
 #if CT__HAVE_RSEQ
-ptrdiff_t ct__rseq_off;
+_Atomic ptrdiff_t ct__rseq_off;
 #endif
 
 bool ct__rseq_ready(void) {
     static _Atomic int ready = -1; /* unknown yet */
     /* relaxed: a cached, idempotent answer (registering twice is fine) */
-    int r = atomic_load_explicit(&ready, memory_order_relaxed);
+    /* acquire: ct__rseq_off, stored before */
+    int r = atomic_load_explicit(&ready, memory_order_acquire);
     if (CT_UNLIKELY(r < 0)) {
         r = 0;
 #if CT__HAVE_RSEQ
@@ -53,7 +64,8 @@ bool ct__rseq_ready(void) {
         if (__rseq_size >= 20 && cmds > 0 &&
             (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ) &&
             membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ) == 0) {
-            ct__rseq_off = __rseq_offset;
+            atomic_store_explicit(&ct__rseq_off, __rseq_offset,
+                                  memory_order_relaxed);
             r = 1;
         }
 #endif
@@ -74,11 +86,9 @@ bool ct__rseq_self_ok(void) {
 }
 
 void ct__rseq_fence(void) {
-    atomic_signal_fence(memory_order_seq_cst);
-    /* as ct__heavy_barrier: never go on without it */
-    while (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ) != 0) {
-        struct timespec ms = {0, 1000000};
-        nanosleep(&ms, NULL);
-    }
-    atomic_signal_fence(memory_order_seq_cst);
+#if CT__HAVE_RSEQ
+    fence(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ);
+#else
+    ct__heavy_barrier(); /* never called: no side is owned without rseq */
+#endif
 }

@@ -24,12 +24,13 @@
 
 #include <stdint.h>
 
-/* (-DCT__HAVE_RSEQ=0 builds the portable form anywhere: a test of it) */
+/* (-DCT__HAVE_RSEQ=0 builds the portable form anywhere: a test of it;
+ * only 0 can be forced) */
 #ifndef CT__HAVE_RSEQ
 #if defined(__x86_64__) && defined(__linux__) && defined(__has_include)
 #if __has_include(<sys/rseq.h>)
 #include <sys/rseq.h>
-#ifdef RSEQ_SIG
+#if defined(RSEQ_SIG) && RSEQ_SIG == 0x53053053 /* the value below */
 #define CT__HAVE_RSEQ 1
 #endif
 #endif
@@ -63,8 +64,13 @@ CT_HIDDEN bool ct__rseq_self_ok(void);
 CT_HIDDEN void ct__rseq_fence(void);
 
 #if CT__HAVE_RSEQ
-/* glibc's __rseq_offset, copied by ct__rseq_ready (one load, no GOT). */
-extern ptrdiff_t ct__rseq_off CT_HIDDEN;
+/* glibc's __rseq_offset, copied by ct__rseq_ready (one load, no GOT;
+ * relaxed: every thread copies the same value). */
+extern _Atomic ptrdiff_t ct__rseq_off CT_HIDDEN;
+
+static CT_ALWAYS_INLINE ptrdiff_t ct__rseq_offset(void) {
+    return atomic_load_explicit(&ct__rseq_off, memory_order_relaxed);
+}
 
 /* The section's descriptor (struct rseq_cs: version, flags, start,
  * post-commit offset, abort address) goes to __rseq_cs; the abort
@@ -90,6 +96,32 @@ extern ptrdiff_t ct__rseq_off CT_HIDDEN;
     "jmp 14b\n\t"                                                              \
     ".popsection\n"
 
+/* After the commit (label 2): success, then the outcomes of the failed
+ * checks (labels 11-15 are CT__RSEQ_GUARD..CT__RSEQ_LOST; 14 is where the
+ * abort handler jumps), the tables, and the common exit. */
+#define CT__RSEQ_EXITS                                                         \
+    "xorl %k[st], %k[st]\n\t"                                                  \
+    "jmp 19f\n"                                                                \
+    "11:\n\t"                                                                  \
+    "movl $1, %k[st]\n\t"                                                      \
+    "jmp 19f\n"                                                                \
+    "12:\n\t"                                                                  \
+    "movl $2, %k[st]\n\t"                                                      \
+    "jmp 19f\n"                                                                \
+    "13:\n\t"                                                                  \
+    "movl $3, %k[st]\n\t"                                                      \
+    "jmp 19f\n"                                                                \
+    "14:\n\t"                                                                  \
+    "movl $4, %k[st]\n\t"                                                      \
+    "jmp 19f\n"                                                                \
+    "15:\n\t"                                                                  \
+    "movl $5, %k[st]\n\t" CT__RSEQ_TABLES "19:\n"
+
+/* Both forms first check that the thread's area is registered (cpu_id,
+ * offset 4, is negative otherwise: GUARD), on every call: an area can be
+ * unregistered later, and a section the kernel does not know of would
+ * not be aborted. */
+
 /* Plain-store form: the owner's claim. */
 static CT_ALWAYS_INLINE int
 ct__rseq_commit_store(const _Atomic uintptr_t *guard, uintptr_t expect,
@@ -98,39 +130,26 @@ ct__rseq_commit_store(const _Atomic uintptr_t *guard, uintptr_t expect,
     int st;
     uintptr_t t;
     __asm__ volatile(
-        CT__RSEQ_START "cmpq %[exp], %[guard]\n\t"
+        CT__RSEQ_START "cmpl $0, %%fs:4(%[off])\n\t"
+                       "jl 11f\n\t"
+                       "cmpq %[exp], %[guard]\n\t"
                        "jne 11f\n\t"
                        "cmpq %[old], %[word]\n\t"
                        "jne 12f\n\t"
                        "cmpq %[want], %[check]\n\t"
                        "jne 13f\n\t"
                        "movq %[new], %[word]\n"
-                       "2:\n\t"
-                       "xorl %k[st], %k[st]\n\t"
-                       "jmp 19f\n"
-                       "11:\n\t"
-                       "movl $1, %k[st]\n\t"
-                       "jmp 19f\n"
-                       "12:\n\t"
-                       "movl $2, %k[st]\n\t"
-                       "jmp 19f\n"
-                       "13:\n\t"
-                       "movl $3, %k[st]\n\t"
-                       "jmp 19f\n"
-                       "14:\n\t"
-                       "movl $4, %k[st]\n\t"
-                       "jmp 19f\n\t" CT__RSEQ_TABLES "19:\n"
+                       "2:\n\t" CT__RSEQ_EXITS
         : [st] "=&r"(st), [t] "=&r"(t), [word] "+m"(*(uint64_t *)word)
         : [guard] "m"(*(const uintptr_t *)guard),
           [check] "m"(*(const uint64_t *)check), [exp] "r"(expect),
           [old] "r"(old), [new] "r"(new_), [want] "r"(want),
-          [off] "r"(ct__rseq_off)
+          [off] "r"(ct__rseq_offset())
         : "cc", "memory");
     return st;
 }
 
-/* CAS form: a shared claim, which also checks that the thread's area is
- * registered (cpu_id, offset 4, is negative otherwise: GUARD). */
+/* CAS form: a shared claim. */
 static CT_ALWAYS_INLINE int
 ct__rseq_commit_cas(const _Atomic uintptr_t *guard, uintptr_t expect,
                     _Atomic uint64_t *word, uint64_t old, uint64_t new_,
@@ -146,26 +165,12 @@ ct__rseq_commit_cas(const _Atomic uintptr_t *guard, uintptr_t expect,
                        "jne 13f\n\t"
                        "lock cmpxchgq %[new], %[word]\n"
                        "2:\n\t"
-                       "jne 15f\n\t"
-                       "xorl %k[st], %k[st]\n\t"
-                       "jmp 19f\n"
-                       "11:\n\t"
-                       "movl $1, %k[st]\n\t"
-                       "jmp 19f\n"
-                       "13:\n\t"
-                       "movl $3, %k[st]\n\t"
-                       "jmp 19f\n"
-                       "15:\n\t"
-                       "movl $5, %k[st]\n\t"
-                       "jmp 19f\n"
-                       "14:\n\t"
-                       "movl $4, %k[st]\n\t"
-                       "jmp 19f\n\t" CT__RSEQ_TABLES "19:\n"
+                       "jne 15f\n\t" CT__RSEQ_EXITS
         : [st] "=&r"(st), [t] "=&r"(t), [word] "+m"(*(uint64_t *)word),
           "+a"(old)
         : [guard] "m"(*(const uintptr_t *)guard),
           [check] "m"(*(const uint64_t *)check), [exp] "r"(expect),
-          [new] "r"(new_), [want] "r"(want), [off] "r"(ct__rseq_off)
+          [new] "r"(new_), [want] "r"(want), [off] "r"(ct__rseq_offset())
         : "cc", "memory");
     return st;
 }

@@ -150,9 +150,11 @@ CT_HIDDEN void ct__ring_drain(ct_queue *q);
 /* The sides of a new ring: free to be owned where the process can use
  * the fences (core/rseq.h), else SHARED (ring.c's "Owners"). */
 CT_HIDDEN void ct__ring_init_sides(ct_queue *q);
-/* ring.c's OWN_EARLY and TRY_MIN as used (tests lower them). */
+/* ring.c's OWN_EARLY and TRY_MIN as used (tests lower them), and the
+ * number of fenced changes of a side's hands so far (for tests). */
 extern int ct__ring_try_min CT_HIDDEN;
 extern long ct__ring_own_early CT_HIDDEN;
+extern _Atomic long ct__ring_changes CT_HIDDEN;
 /* End both sides' ownership (ring.c's "Owners"): every claim is a plain
  * CAS from then on. Shutdown calls it before it sets its bit. */
 CT_HIDDEN void ct__ring_unbias(ct_queue *q);

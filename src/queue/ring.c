@@ -260,6 +260,7 @@ enum { OWN_EARLY = 1024, TRY_MIN = 12, TRY_MAX = 20 };
  * every few positions. */
 int ct__ring_try_min = TRY_MIN;
 long ct__ring_own_early = OWN_EARLY;
+_Atomic long ct__ring_changes;
 
 struct side {
     _Atomic uintptr_t *owner;
@@ -330,6 +331,7 @@ static bool settle(ct_queue *q, bool get, uintptr_t me, bool want) {
                 memory_order_acquire))
             continue;
         ct__rseq_fence();
+        atomic_fetch_add_explicit(&ct__ring_changes, 1, memory_order_relaxed);
         /* The side is the caller's alone until the store below. */
         if (o != CT__QMULTI) { /* an ownership ended: early or not */
             uint64_t t = atomic_load_explicit(sd.try_, memory_order_relaxed);

@@ -16,7 +16,16 @@
 
 #include <cmocka.h>
 
+#include "core/rseq.h"
 #include "queue/internal.h"
+
+/* A run with glibc told not to register rseq (tests/CMakeLists.txt's
+ * _norseq entries) must take the ring's portable path. */
+static inline void qt_check_norseq(void) {
+    const char *t = getenv("GLIBC_TUNABLES");
+    if (t && strstr(t, "glibc.pthread.rseq=0"))
+        assert_false(ct__rseq_ready());
+}
 
 #define I(x) ((void *)(intptr_t)(x))
 #define V(p) ((intptr_t)(p))

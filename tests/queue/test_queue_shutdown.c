@@ -555,6 +555,7 @@ int main(void) {
     const struct CMUnitTest lifo[] = {SHUTDOWN_TESTS};
     const struct CMUnitTest prio[] = {SHUTDOWN_TESTS};
     int rc = 0;
+    qt_check_norseq(); /* outside a test: a failure aborts the run */
     rc |= cmocka_run_group_tests_name("Queue", fifo, qt_fifo, NULL);
     rc |= cmocka_run_group_tests_name("LifoQueue", lifo, qt_lifo, NULL);
     rc |= cmocka_run_group_tests_name("PriorityQueue", prio, qt_prio, NULL);

@@ -8,7 +8,6 @@
  * CT_TEST_TIMEOUT 300 */
 #include <cthreading.h>
 
-#include "core/rseq.h"
 #include "qtest.h"
 #include "stress.h"
 
@@ -289,33 +288,13 @@ static void *put_one(void *q) {
     return NULL;
 }
 
-static void test_ring_sides_change_hands(void **s) {
-    (void)s;
-    struct run one = {.producers = 1,
-                      .consumers = 1,
-                      .total = items() / 4,
-                      .timeout = CT_FOREVER};
-    one.q = ct_queue_new(.maxsize = 16);
-    assert_non_null(one.q);
-    ct_queue *q = one.q;
-    one.seen = calloc((size_t)one.total, 1);
-    assert_non_null(one.seen);
-    assert_int_equal(ct_stress_run(2, body, &one), 0);
-    assert_int_equal(atomic_load(&one.received), one.total);
-    free(one.seen);
-    uintptr_t po = atomic_load(&q->put_owner);
-    uintptr_t go = atomic_load(&q->get_owner);
-    /* the _norseq run (tests/CMakeLists.txt) must take the portable path */
-    const char *tun = getenv("GLIBC_TUNABLES");
-    if (tun && strstr(tun, "glibc.pthread.rseq=0"))
-        assert_false(ct__rseq_ready());
-    if (!ct__rseq_ready()) {
-        assert_true(po == CT__QSHARED && go == CT__QSHARED);
-        ct_queue_free(q);
-        return;
-    }
-    assert_true(po > CT__QSHARED && go > CT__QSHARED && po != go);
-    assert_true(one.total >= 4 * ct__ring_own_early);
+/* The owner states one thread after another (with rseq), after a
+ * producer and a consumer moved `moved` items through q. */
+static void sides_change_hands(ct_queue *q, long moved) {
+    assert_true(atomic_load(&q->put_owner) > CT__QSHARED);
+    assert_true(atomic_load(&q->get_owner) > CT__QSHARED);
+    assert_true(atomic_load(&q->put_owner) != atomic_load(&q->get_owner));
+    assert_true(moved >= 4 * ct__ring_own_early);
     /* their ownerships lasted: this thread takes both sides over */
     uintptr_t me = (uintptr_t)pthread_self();
     void *x;
@@ -346,6 +325,29 @@ static void test_ring_sides_change_hands(void **s) {
     assert_int_equal(ct_queue_shutdown(q, false), 0);
     assert_int_equal(atomic_load(&q->put_owner), CT__QSHARED);
     assert_int_equal(atomic_load(&q->get_owner), CT__QSHARED);
+}
+
+static void test_ring_sides_change_hands(void **s) {
+    (void)s;
+    struct run one = {.producers = 1,
+                      .consumers = 1,
+                      .total = items() / 4,
+                      .timeout = CT_FOREVER};
+    one.q = ct_queue_new(.maxsize = 16);
+    assert_non_null(one.q);
+    ct_queue *q = one.q;
+    one.seen = calloc((size_t)one.total, 1);
+    assert_non_null(one.seen);
+    assert_int_equal(ct_stress_run(2, body, &one), 0);
+    assert_int_equal(atomic_load(&one.received), one.total);
+    free(one.seen);
+    qt_check_norseq();
+    if (ct__rseq_ready()) {
+        sides_change_hands(q, one.total);
+    } else {
+        assert_int_equal(atomic_load(&q->put_owner), CT__QSHARED);
+        assert_int_equal(atomic_load(&q->get_owner), CT__QSHARED);
+    }
     ct_queue_free(q);
     /* late joiners take the sides in the middle of traffic; every item
      * still arrives exactly once */
@@ -372,6 +374,7 @@ static void test_ring_sides_change_hands_often(void **s) {
     long own_early = ct__ring_own_early;
     ct__ring_try_min = 1;
     ct__ring_own_early = 4;
+    long changes = atomic_load(&ct__ring_changes);
     static const int pc[][2] = {{1, 1}, {2, 2}, {3, 1}, {1, 3}, {4, 4}};
     for (size_t i = 0; i < sizeof pc / sizeof pc[0]; i++) {
         for (long maxsize = 2; maxsize <= 64; maxsize *= 32) {
@@ -387,6 +390,12 @@ static void test_ring_sides_change_hands_often(void **s) {
     }
     ct__ring_try_min = try_min;
     ct__ring_own_early = own_early;
+    /* the sides did change hands, many times (36,000 in a run here) */
+    qt_check_norseq();
+    if (ct__rseq_ready())
+        assert_true(atomic_load(&ct__ring_changes) - changes > 100);
+    else
+        assert_int_equal(atomic_load(&ct__ring_changes), changes);
 }
 
 struct timed_get {
