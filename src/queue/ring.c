@@ -61,8 +61,8 @@
  * ownership lasts. So two threads that put at the same time pay a CAS
  * each, and a side whose threads take turns (more threads than CPUs: a
  * run of thousands of items each) pays a fence per turn. Measured (test
- * program, 2 vCPUs, 1,024 slots, 20 million items): 200-400 changes of
- * hands per side, 2/2 / 4/4 / 8/8 7.6-8.5 -> 3.8-5.6 ns per item; the
+ * program, 2 vCPUs, 1,024 slots, 20 million items): 190-510 changes of
+ * hands per run, 2/2 / 4/4 / 8/8 6.8-8.0 -> 3.9-6.5 ns per item; the
  * earlier design, where the first other thread ended the ownership for
  * good, left 2/2-8/8 on the CAS, and a busy flag a stale owner could
  * overwrite once the side could change hands. Shutdown makes both sides
