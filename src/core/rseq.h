@@ -77,11 +77,19 @@ static CT_ALWAYS_INLINE ptrdiff_t ct__rseq_offset(void) {
  * handler, after the signature the kernel checks (RSEQ_SIG in the
  * operand of a UD1, as librseq lays it out), to __rseq_failure. The
  * descriptor's address is stored in the thread's area (rseq_cs, offset
- * 8) before the section starts; the kernel clears it lazily. */
+ * 8) before the section starts; the kernel clears it lazily. Both forms
+ * start by checking that the thread's area is registered (cpu_id, offset
+ * 4, is negative otherwise), on every call: an area can be unregistered
+ * later, and a section the kernel does not know of would not be aborted;
+ * then the guard word. Either failure is GUARD. */
 #define CT__RSEQ_START                                                         \
     "leaq 3f(%%rip), %[t]\n\t"                                                 \
     "movq %[t], %%fs:8(%[off])\n"                                              \
-    "1:\n\t"
+    "1:\n\t"                                                                   \
+    "cmpl $0, %%fs:4(%[off])\n\t"                                              \
+    "jl 11f\n\t"                                                               \
+    "cmpq %[exp], %[guard]\n\t"                                                \
+    "jne 11f\n\t"
 #define CT__RSEQ_TABLES                                                        \
     ".pushsection __rseq_cs, \"aw\"\n\t"                                       \
     ".balign 32\n"                                                             \
@@ -117,11 +125,6 @@ static CT_ALWAYS_INLINE ptrdiff_t ct__rseq_offset(void) {
     "15:\n\t"                                                                  \
     "movl $5, %k[st]\n\t" CT__RSEQ_TABLES "19:\n"
 
-/* Both forms first check that the thread's area is registered (cpu_id,
- * offset 4, is negative otherwise: GUARD), on every call: an area can be
- * unregistered later, and a section the kernel does not know of would
- * not be aborted. */
-
 /* Plain-store form: the owner's claim. */
 static CT_ALWAYS_INLINE int
 ct__rseq_commit_store(const _Atomic uintptr_t *guard, uintptr_t expect,
@@ -130,11 +133,7 @@ ct__rseq_commit_store(const _Atomic uintptr_t *guard, uintptr_t expect,
     int st;
     uintptr_t t;
     __asm__ volatile(
-        CT__RSEQ_START "cmpl $0, %%fs:4(%[off])\n\t"
-                       "jl 11f\n\t"
-                       "cmpq %[exp], %[guard]\n\t"
-                       "jne 11f\n\t"
-                       "cmpq %[old], %[word]\n\t"
+        CT__RSEQ_START "cmpq %[old], %[word]\n\t"
                        "jne 12f\n\t"
                        "cmpq %[want], %[check]\n\t"
                        "jne 13f\n\t"
@@ -157,11 +156,7 @@ ct__rseq_commit_cas(const _Atomic uintptr_t *guard, uintptr_t expect,
     int st;
     uintptr_t t;
     __asm__ volatile(
-        CT__RSEQ_START "cmpl $0, %%fs:4(%[off])\n\t"
-                       "jl 11f\n\t"
-                       "cmpq %[exp], %[guard]\n\t"
-                       "jne 11f\n\t"
-                       "cmpq %[want], %[check]\n\t"
+        CT__RSEQ_START "cmpq %[want], %[check]\n\t"
                        "jne 13f\n\t"
                        "lock cmpxchgq %[new], %[word]\n"
                        "2:\n\t"
