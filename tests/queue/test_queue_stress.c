@@ -271,7 +271,7 @@ static void test_ring_bursts_reach_parked_getters(void **s) {
 /* Consumers that pause between bursts of gets keep the ring full and
  * the putters parking, woken by gets: the mirror of the case above, with
  * one consumer (the getters' side has an owner, whose claim is a plain
- * store: ring.c's "One thread per side") and 1 or 3 producers. */
+ * store: ring.c's "Owners") and 1 or 3 producers. */
 static void test_ring_bursty_consumer_reaches_parked_putters(void **s) {
     (void)s;
     static const int pc[][2] = {{1, 1}, {3, 1}, {3, 2}};
