@@ -294,7 +294,9 @@ static bool settle(ct_queue *q, bool get, uintptr_t me, bool want) {
     bool able = me && ct__rseq_self_ok();
     for (int i = 0;;) {
         uintptr_t o = atomic_load_explicit(sd.owner, memory_order_acquire);
-        if (me && o == me)
+        /* (an owner whose rseq area was unregistered since, whose
+         * sections now fail, makes the side SHARED below) */
+        if (able && o == me)
             return true;
         if (o == CT__QSHARED)
             return false;
