@@ -364,6 +364,56 @@ static void test_ring_sides_change_hands(void **s) {
     }
 }
 
+/* A thread that owns a side and then loses its rseq registration (a
+ * tool may unregister glibc's area): its sections fail, and its next put
+ * makes the side SHARED instead of looping; the items still flow. */
+#if CT__HAVE_RSEQ
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static void *put_then_unregister(void *p) {
+    ct_queue *q = p;
+    assert_int_equal(ct_queue_put(q, I(1), 0), 0);
+    assert_int_equal(atomic_load(&q->put_owner), (uintptr_t)pthread_self());
+    char *tp;
+    __asm__("movq %%fs:0, %0" : "=r"(tp));
+    void *area = tp + __rseq_offset;
+    /* the length glibc registered: the whole struct (32), or its size */
+    if (syscall(SYS_rseq, area, 32, 1 /* RSEQ_FLAG_UNREGISTER */, RSEQ_SIG) &&
+        syscall(SYS_rseq, area, __rseq_size, 1, RSEQ_SIG))
+        return (void *)1; /* could not: nothing to test */
+    assert_false(ct__rseq_self_ok());
+    assert_int_equal(ct_queue_put(q, I(2), 0), 0);
+    assert_int_equal(atomic_load(&q->put_owner), CT__QSHARED);
+    return NULL;
+}
+#endif
+
+static void test_ring_owner_without_rseq_goes_shared(void **s) {
+    (void)s;
+    if (!ct__rseq_ready())
+        skip();
+#if CT__HAVE_RSEQ
+    ct_queue *q = ct_queue_new(.maxsize = 8);
+    assert_non_null(q);
+    pthread_t t;
+    void *r;
+    assert_int_equal(pthread_create(&t, NULL, put_then_unregister, q), 0);
+    assert_int_equal(pthread_join(t, &r), 0);
+    if (r)
+        skip();
+    void *x;
+    for (long i = 1; i <= 2; i++) {
+        assert_int_equal(ct_queue_get(q, &x, 0), 0);
+        assert_int_equal(V(x), i);
+    }
+    assert_int_equal(ct_queue_put(q, I(3), 0), 0);
+    assert_int_equal(ct_queue_get(q, &x, 0), 0);
+    assert_int_equal(V(x), 3);
+    assert_int_equal(ct_queue_free(q), 0);
+#endif
+}
+
 /* The same traffic with the sides changing hands every few positions
  * (a try every 2nd position, an ownership shorter than 4 positions
  * counting as early): every change runs the rseq fence while claims of
@@ -584,6 +634,7 @@ int main(void) {
         cmocka_unit_test(test_ring_bursty_consumer_reaches_parked_putters),
         cmocka_unit_test(test_ring_sides_change_hands),
         cmocka_unit_test(test_ring_sides_change_hands_often),
+        cmocka_unit_test(test_ring_owner_without_rseq_goes_shared),
         cmocka_unit_test(test_polling_getter_hands_leftover_to_parked_one),
         cmocka_unit_test(test_ring_with_timeouts),
         cmocka_unit_test(test_ring_nowait),
